@@ -19,8 +19,8 @@ __all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER
            'config_get', 'config_unset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create',
            'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
            'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
-           'monitor_evaluate', 'monitor_check', 'screen', 'copy_datasets', 'vector_is_current', 'extract_axes', 'init',
-           'extract_axes_cmd']
+           'monitor_evaluate', 'monitor_check', 'screen', 'audit', 'copy_datasets', 'vector_is_current', 'extract_axes',
+           'init', 'extract_axes_cmd']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 HOME_ENV = 'PERSONA_VECTORS_HOME'
@@ -791,6 +791,38 @@ def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, pro
                          reference=reference, model=model_name or s.config['model'])
     if as_json: return echo_json(res)
     _print_result(s, res, f'screening of {data.name}')
+    s.err.print(f'report in {out_dir}')
+
+# %% ../nbs/13_cli.ipynb #abde8ec2
+@cli.command()
+@click.option('--finetuned', required=True, help='Fine-tuned model: an adapter folder written by finetune, or any model')
+@click.option('--traits', required=True, metavar='A,B', help='Library vectors to audit, comma separated')
+@click.option('--base', help="Base model [default: the adapter's base, else the config model]")
+@click.option('--prompts', type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='Held-out questions (.jsonl/.csv/.json) [default: the shipped questions]')
+@click.option('--n', 'n_prompts', type=click.IntRange(2), default=20, show_default=True, help='Questions used (the first N)')
+@click.option('--out', 'out_dir', required=True, type=click.Path(file_okay=False, path_type=Path),
+              help='Folder for report.json, traits.csv, responses.csv and shift.png')
+@click.option('--max-new-tokens', type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON')
+@pass_session
+def audit(s:Session, finetuned, traits, base, prompts, n_prompts, out_dir, max_new_tokens, as_json):
+    "Audit a fine-tuned model: per-trait shift of its answers against the base model, and a 0-10 risk score."
+    names = [t.strip() for t in traits.split(',') if t.strip()]
+    for n in names: s.check_persona(n)
+    from persona_vectors.audit import audit as run_audit
+    from persona_vectors.finetune import is_adapter_dir
+    from persona_vectors.extract import load_prompts
+    from persona_vectors.personas import default_questions
+    qs = [r['prompt'] for r in load_prompts(prompts)] if prompts else default_questions()
+    base = base or (None if is_adapter_dir(finetuned) else s.config['model'])
+    with s.err.status('auditing ...'):
+        res = run_audit(base, finetuned, [s.library.load(n) for n in names], qs[:n_prompts], out_dir=out_dir,
+                        max_new_tokens=max_new_tokens, batch_size=s.config['batch_size'])
+    if as_json: return echo_json(res)
+    _print_result(s, {'risk': res['risk'], 'top_trait': res['top_trait'], 'scored': f"{res['n_scored']} of {res['n_prompts']}",
+                      **{n: {k: t[k] for k in ('shift', 'ci_low', 'ci_high', 'relative_shift', 'risk')} for n, t in res['traits'].items()}},
+                  f"audit of {res['finetuned']} against {res['base']}")
     s.err.print(f'report in {out_dir}')
 
 # %% ../nbs/13_cli.ipynb #2fc5bce9
