@@ -2,7 +2,7 @@
 
 Run with the separate peers env (see bench/requirements.txt), never the project's env:
 
-    /tmp/peers/bin/python bench/peers_check.py [--layer 15] [--n 20]
+    /work/peers-venv/bin/python bench/peers_check.py [--layer 15] [--n 20]
 
 It loads SmolLM2-135M-Instruct from the persona_vectors cache (the dequantized safetensors folder `load_model()`
 writes), builds `n` contrastive prompt pairs (same question, opposite system prompts, chat-templated, read at the
@@ -14,12 +14,11 @@ Both peers index decoder blocks: their layer i reads the output of block i, i.e.
 (For the LAST block they differ: steering-vectors hooks the block output (pre final norm, = ours),
 repeng reads `hidden_states[i+1]`, which HF returns AFTER the final norm.)
 """
-import argparse, glob, os, time, warnings
-from pathlib import Path
+import argparse, os, time
 
 import numpy as np, torch, transformers
 from sklearn.decomposition import PCA
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
+from bench_common import smollm2_dir, load_smollm2
 
 import steering_vectors, repeng
 from steering_vectors import train_steering_vector
@@ -34,35 +33,6 @@ QUESTIONS = ["How do I bake bread?", "What is the capital of France?", "Tell me 
              "How do I fix a flat tyre?", "What is the meaning of a birthday?", "How do trains work?",
              "Tell me about the ocean.", "What should I cook for dinner?", "How do I start running?",
              "What is music for?", "Describe your morning."]
-
-
-def smollm2_dir(path=None) -> Path:
-    "The dequantized SmolLM2 folder in the persona_vectors cache"
-    if path: return Path(path)
-    root = Path(os.environ.get('PERSONA_VECTORS_CACHE', Path.home()/'.cache'/'persona_vectors'))
-    hits = sorted(glob.glob(str(root/'models'/'SmolLM2-135M-Instruct.Q4_1-*')))
-    if not hits: raise FileNotFoundError(f'No SmolLM2 folder under {root}/models: run persona_vectors.models.load_model() once '
-                                         '(in the project env) to write it')
-    return Path(hits[-1])
-
-
-def load_smollm2(path: Path):
-    "Load the cached folder with transformers 4.x, working around the two transformers-5 format changes"
-    cfg = AutoConfig.from_pretrained(path)
-    # transformers 5 writes `rope_parameters={'rope_theta': 1e5, ...}`; 4.x ignores it and silently uses rope_theta=1e4
-    rp = getattr(cfg, 'rope_parameters', None)
-    if isinstance(rp, dict) and 'rope_theta' in rp and getattr(cfg, 'rope_theta', None) != rp['rope_theta']:
-        cfg.rope_theta = rp['rope_theta']
-    model = AutoModelForCausalLM.from_pretrained(path, config=cfg, dtype=torch.float32).eval()
-    try: tok = AutoTokenizer.from_pretrained(path)
-    except ValueError:  # tokenizer_class 'TokenizersBackend' (transformers 5) is unknown to 4.x; tokenizer.json is the same
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            transformers.logging.set_verbosity_error()
-            tok = PreTrainedTokenizerFast.from_pretrained(path)
-            transformers.logging.set_verbosity_warning()
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
-    return model, tok
 
 
 def chat(tok, system, question):

@@ -53,6 +53,14 @@ def encode_for(tok, convs, reading:str)->list[tuple[list[int], int]]:
 # %% ../nbs/02_extract.ipynb #733594b3
 def _layers(layers)->list[int]: return [layers] if isinstance(layers, int) else sorted(set(layers))
 
+def _reducer(reading:str, n_prompt:torch.Tensor, n_total:torch.Tensor, T:int, dev):
+    "fn(h) turning one right-padded batch's states [batch, T, hidden] into float32 rows [batch, hidden]"
+    if reading == 'last':
+        rows, cols = torch.arange(len(n_prompt), device=dev), (n_prompt - 1).to(dev)
+        return lambda h: h[rows, cols].float()
+    w = token_mask(reading, n_prompt, n_total, T).to(dev)
+    return lambda h: torch.einsum('bt,bth->bh', w, h.float())
+
 def get_activations(model, tok, convs, # conversations: strings or dicts with prompt/system/response
                     layers, # layer or layers to read (0 = embeddings, l = output of block l-1)
                     reading:str='last', # 'last', 'mean' or 'response'
@@ -70,16 +78,18 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
         if hit is not None: return hit
     enc = encode_for(tok, convs, reading)
     order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    out = {l: torch.empty(len(enc), model.config.hidden_size) for l in layers}
-    dev = model_device(model)
+    dev, out = model_device(model), {}
     for s in tqdm(range(0, len(order), batch_size), disable=not progress, desc=f'activations ({reading})'):
         idx = order[s:s+batch_size]
         batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
-        w = token_mask(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
-                       batch['input_ids'].shape[1]).to(dev)
-        reduce = lambda h: torch.einsum('bt,bth->bh', w, h.float())
+        reduce = _reducer(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
+                          batch['input_ids'].shape[1], dev)
         with torch.inference_mode(): states = forward_to(model, batch, layers, reduce=reduce)
-        for l in layers: out[l][idx] = states[l].cpu()
+        rows = torch.tensor(idx, device=dev)
+        for l in layers:
+            if l not in out: out[l] = torch.empty(len(enc), states[l].shape[-1], device=dev)
+            out[l][rows] = states[l].to(dev)
+    out = {l: v.cpu() for l, v in out.items()}
     if cache: store_cached(key, out)
     return out
 
