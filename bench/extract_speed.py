@@ -53,7 +53,7 @@ def table(rows:list[dict], naive_key:str='naive')->str:
     base = next(r for r in rows if r['method'] == naive_key)
     out = ['| method | wall s | CPU s | speedup (wall) | speedup (CPU) | cosine with naive | cosine with ours |',
            '|---|---|---|---|---|---|---|']
-    f = lambda x: '' if x is None else f'{x:.6f}'
+    f = lambda x: '' if x is None else f'{x:.8f}'
     for r in rows:
         out.append(f"| {r['method']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {base['wall_s']/r['wall_s']:.2f}x | "
                    f"{base['cpu_s']/r['cpu_s']:.2f}x | {f(r.get('cos_naive'))} | {f(r.get('cos_ours'))} |")
