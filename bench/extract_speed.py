@@ -5,7 +5,8 @@ data, chat-templated, read at the last prompt token at one middle layer; every m
 model object:
 
   naive                       one prompt at a time, full model, all hidden states (`extract.naive_activations`)
-  steering-vectors bs=16      `train_steering_vector(batch_size=16)` (pairs harmful[i], benign[i])
+  steering-vectors bs=16      `train_steering_vector(batch_size=16)` (pairs harmful[i], benign[i]), the tokenizer
+                              padding on its own side as its users load it (SmolLM2's: right)
   steering-vectors bs=1       the same with batch_size=1, the reference for agreement
   repeng                      `ControlVector.train` (PCA of paired differences, a different estimator: only the
                               |cosine| of its direction is shown)
@@ -101,12 +102,22 @@ def cpu_mode(a):
         from steering_vectors import train_steering_vector
         from repeng import ControlVector, DatasetEntry
         pairs = list(zip(texts_h, texts_b))
-        sv = lambda bs: lambda: train_steering_vector(model, tok, pairs, layers=[L-1], read_token_index=-1,
-                                                      batch_size=bs).layer_activations[L-1].float()
-        record('steering-vectors bs=16', sv(16), 'train_steering_vector(batch_size=16)')
-        record('steering-vectors bs=1', sv(1), 'train_steering_vector(batch_size=1)')
+        def sv(bs, side):
+            def run():
+                old, tok.padding_side = tok.padding_side, side
+                try: return train_steering_vector(model, tok, pairs, layers=[L-1], read_token_index=-1,
+                                                  batch_size=bs).layer_activations[L-1].float()
+                finally: tok.padding_side = old
+            return run
+        # steering-vectors gets the tokenizer as its users load it (SmolLM2's pads on the right; it moves
+        # read_token_index=-1 to each prompt's last real token itself)
+        native = load_tokenizer(smollm2_dir()).padding_side
+        record('steering-vectors bs=16', sv(16, native), f'train_steering_vector(batch_size=16), padding side {native!r} as loaded')
+        record('steering-vectors bs=1', sv(1, native), 'train_steering_vector(batch_size=1)')
         def rp():
-            cv = ControlVector.train(model, tok, [DatasetEntry(p, n) for p, n in pairs], hidden_layers=[L-1], batch_size=16)
+            old, tok.padding_side = tok.padding_side, native
+            try: cv = ControlVector.train(model, tok, [DatasetEntry(p, n) for p, n in pairs], hidden_layers=[L-1], batch_size=16)
+            finally: tok.padding_side = old
             return torch.from_numpy(cv.directions[L-1]).float()
         record('repeng', rp, 'ControlVector.train (pca_diff), batch_size=16; a unit PCA direction')
     def ours():
