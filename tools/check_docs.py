@@ -121,7 +121,7 @@ def squash(s:str)->str:
     return re.sub(r'\s+', '', norm(s))
 
 def documented_symbols()->dict[str, list]:
-    "{notebook stem: [(module name, symbol name, object)]} for the functions and classes in every module's `__all__`"
+    "{notebook stem: [(module name, symbol name, object)]}: the functions and classes in every module's `__all__`, and public `@patch` methods"
     out = {}
     for f in sorted((ROOT/'persona_vectors').glob('*.py')):
         if f.name.startswith('_'): continue
@@ -131,8 +131,11 @@ def documented_symbols()->dict[str, list]:
         mod = importlib.import_module(f'persona_vectors.{f.stem}')
         for name in getattr(mod, '__all__', []):
             obj = getattr(mod, name)
-            if inspect.isfunction(obj) or inspect.isclass(obj) or hasattr(obj, 'callback'):  # click commands too
+            defined_here = getattr(getattr(obj, 'callback', None) or obj, '__module__', None) == mod.__name__  # not made by a factory elsewhere
+            if (inspect.isfunction(obj) or inspect.isclass(obj) or hasattr(obj, 'callback')) and defined_here:  # click commands too
                 out.setdefault(m[1], []).append((f.stem, name, obj))
+        for meth, cls in re.findall(r'^@patch(?:\(.*?\))?\ndef (\w+)\((?:self|cls):\s*(\w+)', src, re.M):  # fastcore @patch methods
+            if not meth.startswith('_'): out.setdefault(m[1], []).append((f.stem, f'{cls}.{meth}', getattr(getattr(mod, cls), meth)))
     return out
 
 def expected_doc(obj)->tuple[list[str]|None, str]:
@@ -155,6 +158,10 @@ def check_page(dom:str, symbols:list)->list[str]:
         blocks.setdefault(name, []).append(block)
     missing = []
     for mod, name, obj in symbols:
+        if hasattr(obj, 'callback') and hasattr(obj, 'params') and name not in blocks:  # a click command
+            missing.append(f'{mod}.{name}: click command; show_doc titles it `<{type(obj).__name__} {obj.name}>`, which the '
+                           f'page takes for an HTML tag (no heading), with signature (*args, **kwargs): show its --help instead')
+            continue
         if name not in blocks: missing.append(f'{mod}.{name}: no doc heading'); continue
         params, doc = expected_doc(obj)
         texts = [b.get_text(' ') for b in blocks[name]]
