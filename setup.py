@@ -1,5 +1,7 @@
 from configparser import ConfigParser
-import setuptools, shlex
+import os, shlex, shutil
+import setuptools
+from setuptools.command.build_py import build_py
 
 # note: all settings are in settings.ini; edit there, not here
 config = ConfigParser(delimiters=['='])
@@ -32,6 +34,21 @@ if pkg_data:
 # Add package data to setup_cfg for setuptools.setup(..., **setup_cfg)
 setup_cfg['package_data'] = package_data
 
+# Folders at the repository root (settings.ini `shipped_data`, e.g. `data`) that the package reads at run time. A wheel
+# carries them inside the package (`persona_vectors/data/...`); an editable install reads them where they are.
+shipped_data = (cfg.get('shipped_data') or '').split()
+
+class build_py_with_data(build_py):
+    "build_py that also copies the `shipped_data` folders into the built package"
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False): return
+        for d in shipped_data:
+            if not os.path.isdir(d): raise FileNotFoundError(f'settings.ini shipped_data names {d!r}, which is not a folder')
+            dest = os.path.join(self.build_lib, cfg['lib_name'], d)
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(d, dest, ignore=shutil.ignore_patterns('.*', '__pycache__'))
+
 setuptools.setup(
     name = cfg['lib_name'],
     license = lic[0],
@@ -50,6 +67,7 @@ setuptools.setup(
     long_description = open('README.md', encoding='utf-8').read(),
     long_description_content_type = 'text/markdown',
     zip_safe = False,
+    cmdclass = {'build_py': build_py_with_data},
     entry_points = {
         'console_scripts': cfg.get('console_scripts','').split(),
         'nbdev': [f'{cfg.get("lib_path")}={cfg.get("lib_path")}._modidx:d']

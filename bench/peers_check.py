@@ -2,7 +2,7 @@
 
 Run with the separate peers env (see bench/requirements.txt), never the project's env:
 
-    /tmp/peers/bin/python bench/peers_check.py [--layer 15] [--n 20]
+    /work/peers-venv/bin/python bench/peers_check.py [--layer 15] [--n 20]
 
 It loads SmolLM2-135M-Instruct from the persona_vectors cache (the dequantized safetensors folder `load_model()`
 writes), builds `n` contrastive prompt pairs (same question, opposite system prompts, chat-templated, read at the
@@ -14,12 +14,12 @@ Both peers index decoder blocks: their layer i reads the output of block i, i.e.
 (For the LAST block they differ: steering-vectors hooks the block output (pre final norm, = ours),
 repeng reads `hidden_states[i+1]`, which HF returns AFTER the final norm.)
 """
-import argparse, glob, os, time, warnings
+import argparse, os, tempfile, time
 from pathlib import Path
 
 import numpy as np, torch, transformers
 from sklearn.decomposition import PCA
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
+from bench_common import smollm2_dir, load_smollm2
 
 import steering_vectors, repeng
 from steering_vectors import train_steering_vector
@@ -34,35 +34,6 @@ QUESTIONS = ["How do I bake bread?", "What is the capital of France?", "Tell me 
              "How do I fix a flat tyre?", "What is the meaning of a birthday?", "How do trains work?",
              "Tell me about the ocean.", "What should I cook for dinner?", "How do I start running?",
              "What is music for?", "Describe your morning."]
-
-
-def smollm2_dir(path=None) -> Path:
-    "The dequantized SmolLM2 folder in the persona_vectors cache"
-    if path: return Path(path)
-    root = Path(os.environ.get('PERSONA_VECTORS_CACHE', Path.home()/'.cache'/'persona_vectors'))
-    hits = sorted(glob.glob(str(root/'models'/'SmolLM2-135M-Instruct.Q4_1-*')))
-    if not hits: raise FileNotFoundError(f'No SmolLM2 folder under {root}/models: run persona_vectors.models.load_model() once '
-                                         '(in the project env) to write it')
-    return Path(hits[-1])
-
-
-def load_smollm2(path: Path):
-    "Load the cached folder with transformers 4.x, working around the two transformers-5 format changes"
-    cfg = AutoConfig.from_pretrained(path)
-    # transformers 5 writes `rope_parameters={'rope_theta': 1e5, ...}`; 4.x ignores it and silently uses rope_theta=1e4
-    rp = getattr(cfg, 'rope_parameters', None)
-    if isinstance(rp, dict) and 'rope_theta' in rp and getattr(cfg, 'rope_theta', None) != rp['rope_theta']:
-        cfg.rope_theta = rp['rope_theta']
-    model = AutoModelForCausalLM.from_pretrained(path, config=cfg, dtype=torch.float32).eval()
-    try: tok = AutoTokenizer.from_pretrained(path)
-    except ValueError:  # tokenizer_class 'TokenizersBackend' (transformers 5) is unknown to 4.x; tokenizer.json is the same
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            transformers.logging.set_verbosity_error()
-            tok = PreTrainedTokenizerFast.from_pretrained(path)
-            transformers.logging.set_verbosity_warning()
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
-    return model, tok
 
 
 def chat(tok, system, question):
@@ -80,7 +51,7 @@ def last_token_states(model, tok, texts, hs_index):
 
 @torch.no_grad()
 def greedy(model, tok, text, n=16):
-    enc = tok(text, return_tensors='pt')
+    enc = tok(text, return_tensors='pt', return_token_type_ids=False)
     out = model.generate(**enc, max_new_tokens=n, do_sample=False, pad_token_id=tok.pad_token_id)
     return tok.decode(out[0, enc.input_ids.shape[1]:], skip_special_tokens=True).replace('\n', ' ')
 
@@ -131,13 +102,27 @@ def main():
     cos = torch.nn.functional.cosine_similarity(v_sv, v_rp, dim=0).item()
     print(f'  cosine(steering-vectors mean diff, repeng pca_diff) = {cos:.3f}')
 
-    try:  # our own hooks in the same env, if installed there (pip install --no-deps -e .)
+    ok_ours = True
+    try:  # our own hooks and GGUF files in the same env, if importable there (pip install --no-deps -e . or PYTHONPATH)
         from persona_vectors.hooks import forward_to
+        from persona_vectors.vectors import PersonaVector, write_control_vector_gguf, read_control_vector_gguf
         ids = tok(pos[0], return_tensors='pt')
         ours = forward_to(model, dict(ids), [L])[L][0, -1]
-        print(f'persona_vectors.hooks.forward_to layer {L} == hidden_states[{L}] (= peers\' layer {peer}): '
-              f'{torch.allclose(ours, ref_pos[0], atol=1e-5)}')
-    except ImportError: print('persona_vectors not installed in this env: skipped our-hooks cross-check')
+        ok_hooks = torch.allclose(ours, ref_pos[0], atol=1e-5)
+        print(f'persona_vectors.hooks.forward_to layer {L} == hidden_states[{L}] (= peers\' layer {peer}): {ok_hooks}')
+        # GGUF interchange, checked with repeng's own reader and writer
+        tmp = Path(tempfile.mkdtemp(prefix='pv_gguf_'))
+        write_control_vector_gguf(PersonaVector('cheerful', {L: v_sv}, {'model_type': model.config.model_type}), tmp/'ours.gguf')
+        theirs = ControlVector.import_gguf(tmp/'ours.gguf')
+        ok_in = (list(theirs.directions) == [peer] and theirs.model_type == model.config.model_type
+                 and np.array_equal(np.asarray(theirs.directions[peer]), v_sv.numpy()))
+        cv.export_gguf(tmp/'repeng.gguf')
+        back = read_control_vector_gguf(tmp/'repeng.gguf')
+        ok_out = back.layers == [L] and torch.equal(back[L], v_rp)
+        print(f'our GGUF read by repeng.ControlVector.import_gguf as direction {peer}, values equal: {ok_in}; '
+              f'repeng export_gguf read by us as layer {L}, values equal: {ok_out}')
+        ok_ours = ok_hooks and ok_in and ok_out
+    except ImportError: print('persona_vectors not importable in this env: skipped our hooks and GGUF cross-checks')
 
     q = chat(tok, 'You are a helpful assistant.', 'How was your day?')
     t = time.perf_counter()
@@ -153,6 +138,7 @@ def main():
     print(f'\nLAYER MAPPING: our layer {L} = hidden_states[{L}] = output of block {peer} = '
           f'steering-vectors layers=[{peer}] = repeng hidden_layers=[{peer}] / ControlModel(model, [{peer}])')
     assert ok_sv and ok_rp, 'a peer did not match its documented reading'
+    assert ok_ours, 'our hooks or GGUF files disagree with the peers'
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_extract.ipynb #7a95a38d
 from __future__ import annotations
-import csv, hashlib, json, os, tempfile
+import csv, hashlib, itertools, json, os, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from .hooks import forward_to
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
-           'Contrast', 'extract_contrastive', 'cache_key', 'model_fingerprint', 'activation_key', 'atomic_write_text',
-           'store_cached', 'load_cached', 'load_prompts', 'load_trait', 'trait_conversations']
+           'Contrast', 'extract_contrastive', 'cache_key', 'model_fingerprint', 'tokenizer_fingerprint',
+           'activation_key', 'atomic_write_text', 'store_cached', 'load_cached', 'load_prompts', 'load_trait',
+           'trait_conversations']
 
 # %% ../nbs/02_extract.ipynb #f31f1228
 READINGS = ('last', 'mean', 'response')
@@ -53,6 +54,14 @@ def encode_for(tok, convs, reading:str)->list[tuple[list[int], int]]:
 # %% ../nbs/02_extract.ipynb #733594b3
 def _layers(layers)->list[int]: return [layers] if isinstance(layers, int) else sorted(set(layers))
 
+def _reducer(reading:str, n_prompt:torch.Tensor, n_total:torch.Tensor, T:int, dev):
+    "fn(h) turning one right-padded batch's states [batch, T, hidden] into float32 rows [batch, hidden]"
+    if reading == 'last':
+        rows, cols = torch.arange(len(n_prompt), device=dev), (n_prompt - 1).to(dev)
+        return lambda h: h[rows, cols].float()
+    w = token_mask(reading, n_prompt, n_total, T).to(dev)
+    return lambda h: torch.einsum('bt,bth->bh', w, h.float())
+
 def get_activations(model, tok, convs, # conversations: strings or dicts with prompt/system/response
                     layers, # layer or layers to read (0 = embeddings, l = output of block l-1)
                     reading:str='last', # 'last', 'mean' or 'response'
@@ -65,21 +74,23 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
     if not convs: raise ValueError('get_activations needs at least one conversation')
     if reading not in READINGS: raise ValueError(f'reading must be one of {READINGS}, not {reading!r}')
     if cache:
-        key = activation_key(model, convs, layers, reading)
+        key = activation_key(model, convs, layers, reading, tok)
         hit = load_cached(key)
         if hit is not None: return hit
     enc = encode_for(tok, convs, reading)
     order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    out = {l: torch.empty(len(enc), model.config.hidden_size) for l in layers}
-    dev = model_device(model)
+    dev, out = model_device(model), {}
     for s in tqdm(range(0, len(order), batch_size), disable=not progress, desc=f'activations ({reading})'):
         idx = order[s:s+batch_size]
         batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
-        w = token_mask(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
-                       batch['input_ids'].shape[1]).to(dev)
-        reduce = lambda h: torch.einsum('bt,bth->bh', w, h.float())
+        reduce = _reducer(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
+                          batch['input_ids'].shape[1], dev)
         with torch.inference_mode(): states = forward_to(model, batch, layers, reduce=reduce)
-        for l in layers: out[l][idx] = states[l].cpu()
+        rows = torch.tensor(idx, device=dev)
+        for l in layers:
+            if l not in out: out[l] = torch.empty(len(enc), states[l].shape[-1], device=dev)
+            out[l][rows] = states[l].to(dev)
+    out = {l: v.cpu() for l, v in out.items()}
     if cache: store_cached(key, out)
     return out
 
@@ -95,6 +106,12 @@ def naive_activations(model, tok, convs, layers, reading='last')->dict[int, torc
     return {l: torch.stack(r) for l, r in rows.items()}
 
 # %% ../nbs/02_extract.ipynb #a1266817
+def _responses_match(rows, convs:list[dict])->bool:
+    "Whether a cached list of answered conversations is complete and belongs to `convs`"
+    return (isinstance(rows, list) and len(rows) == len(convs) and
+            all(isinstance(r, dict) and isinstance(r.get('response'), str) and r.get('prompt') == c['prompt']
+                and r.get('system') == c['system'] for r, c in zip(rows, convs)))
+
 def generate_responses(model, tok, convs, # conversations without responses
                        max_new_tokens:int=64, # tokens per response
                        batch_size:int=8, # conversations per generate call
@@ -105,10 +122,13 @@ def generate_responses(model, tok, convs, # conversations without responses
     convs = [as_conversation(c) for c in convs]
     settings = dict(max_new_tokens=max_new_tokens, **gen)
     if cache:
-        key = cache_key('responses', model_fingerprint(model), [[c['system'], c['prompt']] for c in convs], settings)
+        key = cache_key('responses', model_fingerprint(model), tokenizer_fingerprint(tok),
+                        [[c['system'], c['prompt']] for c in convs], settings)
         path = cache_dir('responses')/f'{key}.json'
-        try: return json.loads(path.read_text())
-        except (OSError, ValueError): pass
+        try:
+            hit = json.loads(path.read_text())
+            if _responses_match(hit, convs): return hit
+        except (OSError, ValueError): pass  # missing or damaged: generate again and overwrite
     texts = generate(model, tok, convs, batch_size=batch_size, **settings)
     out = [{**c, 'response': r} for c, r in zip(convs, texts)]
     if cache: atomic_write_text(path, json.dumps(out))
@@ -164,18 +184,33 @@ def cache_key(*parts)->str:
     blob = json.dumps([persona_vectors.__version__, *parts], sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
-def model_fingerprint(model, n:int=4096)->str:
-    "Hash of the model's name, config and the first `n` values of every weight tensor: changes when the weights do"
-    h = hashlib.sha256((model_name(model) + model.config.to_json_string()).encode())
+def _weights_digest(model)->str:
+    "sha256 of the bytes of every parameter and buffer, with their names, dtypes and shapes"
+    h = hashlib.sha256()
     with torch.no_grad():
-        for name, p in model.named_parameters():
-            h.update(name.encode()); h.update(p.detach().reshape(-1)[:n].float().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
+        for name, t in itertools.chain(model.named_parameters(), model.named_buffers()):
+            h.update(f'{name}:{t.dtype}:{tuple(t.shape)}'.encode())
+            h.update(t.detach().contiguous().reshape(-1).view(torch.uint8).cpu().numpy())
+    return h.hexdigest()
 
-def activation_key(model, convs, layers, reading)->str:
-    "Cache key of one `get_activations` call"
+def model_fingerprint(model)->str:
+    "Hash of the model's name, config and every weight's bytes: changes whenever any weight does"
+    state = tuple((id(t), t._version) for t in itertools.chain(model.parameters(), model.buffers()))  # in-place edits bump _version
+    memo = getattr(model, '_pv_weights_digest', None)
+    if memo is None or memo[0] != state: model._pv_weights_digest = memo = (state, _weights_digest(model))
+    return hashlib.sha256((model_name(model) + model.config.to_json_string() + memo[1]).encode()).hexdigest()[:16]
+
+def tokenizer_fingerprint(tok)->str:
+    "Hash of what decides how `tok` encodes a conversation: class, vocabulary, special tokens, chat template"
+    probe = 'Hello, World! 123 Grüße 日本 <|im_start|>user\n\tend'
+    return cache_key('tokenizer', type(tok).__name__, len(tok), getattr(tok, 'chat_template', None),
+                     tok.all_special_tokens, tok(probe).input_ids)[:16]
+
+def activation_key(model, convs, layers, reading, tok=None)->str:
+    "Cache key of one `get_activations` call (give `tok`: the tokenizer and its chat template change the result too)"
     convs = [as_conversation(c) for c in convs]
-    return cache_key('activations', model_fingerprint(model), _layers(layers), reading,
+    return cache_key('activations', model_fingerprint(model), tokenizer_fingerprint(tok) if tok is not None else None,
+                     _layers(layers), reading,
                      [[c['system'], c['prompt'], c['response'] if reading == 'response' else None] for c in convs])
 
 # %% ../nbs/02_extract.ipynb #2a972665

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from fastcore.basics import patch
 import torch
 from safetensors.torch import save as st_save, load as st_load
 
@@ -310,11 +311,11 @@ def percentile_floor(projections, # tensor, array, list of floats, or a list of 
     return float(np.percentile(x, q))
 
 # %% ../nbs/03_vectors.ipynb #78d08ee5
-@classmethod
-def _from_contrast(cls, name:str, # name of the new vector
-                   contrast, # an `extract.Contrast` (or anything with diff, mean_pos, mean_neg, n_pos, n_neg, layers, reading, meta)
-                   **meta # metadata to add or override
-                  )->PersonaVector:
+@patch(cls_method=True)
+def from_contrast(cls:PersonaVector, name:str, # name of the new vector
+                  contrast, # an `extract.Contrast` (or anything with diff, mean_pos, mean_neg, n_pos, n_neg, layers, reading, meta)
+                  **meta # metadata to add or override
+                 )->PersonaVector:
     "A PersonaVector from a contrastive extraction"
     diff, layers = contrast.diff, list(contrast.layers)
     missing = [l for l in layers if l not in diff]
@@ -324,8 +325,6 @@ def _from_contrast(cls, name:str, # name of the new vector
          'n_pos': int(contrast.n_pos), 'n_neg': int(contrast.n_neg), **meta}
     return cls(name, {l: diff[l] for l in layers}, m, extras)
 
-PersonaVector.from_contrast = _from_contrast
-
 # %% ../nbs/03_vectors.ipynb #0bfe2d1a
 def _hidden_size(model)->int|None:
     cfg = model.config
@@ -333,7 +332,8 @@ def _hidden_size(model)->int|None:
     if hs is None and hasattr(cfg, 'get_text_config'): hs = getattr(cfg.get_text_config(), 'hidden_size', None)
     return hs
 
-def _check_model(self, model)->PersonaVector:
+@patch
+def check_model(self:PersonaVector, model)->PersonaVector:
     "Raise `VectorModelMismatch` unless this vector fits `model` (hidden size and layers); returns self"
     from persona_vectors.hooks import n_layers
     from persona_vectors.models import model_name
@@ -347,8 +347,6 @@ def _check_model(self, model)->PersonaVector:
     if self.meta.get('model') and self.meta['model'] != name:
         warnings.warn(f"vector {self.name!r} was made with {self.meta['model']}, not {name}")
     return self
-
-PersonaVector.check_model = _check_model
 
 # %% ../nbs/03_vectors.ipynb #9c53428f
 def _stage(path:Path, data:bytes)->Path:
@@ -388,8 +386,9 @@ def _pair(path)->tuple[Path, Path]:
     return p.parent/f'{p.name}.safetensors', p.parent/f'{p.name}.json'
 
 # %% ../nbs/03_vectors.ipynb #86d937ee
-def _save(self, path # `x`, `x.safetensors` or `x.json`: writes both x.safetensors and x.json
-         )->Path:
+@patch
+def save(self:PersonaVector, path # `x`, `x.safetensors` or `x.json`: writes both x.safetensors and x.json
+        )->Path:
     "Save tensors and metadata atomically; returns the .safetensors path"
     st, js = _pair(path)
     st.parent.mkdir(parents=True, exist_ok=True)
@@ -399,8 +398,6 @@ def _save(self, path # `x`, `x.safetensors` or `x.json`: writes both x.safetenso
     meta = {**self.meta, 'safetensors_sha256': hashlib.sha256(data).hexdigest()}
     atomic_write({st: data, js: (json.dumps(meta, indent=1, allow_nan=False) + '\n').encode()})
     return st
-
-PersonaVector.save = _save
 
 # %% ../nbs/03_vectors.ipynb #a1454b65
 _TENSOR_RE = re.compile(r'vector\.(\d+)|extra\.([A-Za-z0-9_]+)\.(\d+)')
@@ -438,16 +435,14 @@ def _read_pair(path)->tuple[dict, dict, dict]:
         raise VectorFileError(f"{js}: layers {meta['layers']} in the metadata but {sorted(vectors)} in {st.name}")
     return meta, vectors, extras
 
-@classmethod
-def _load(cls, path, # `x`, `x.safetensors` or `x.json`
-          name:str|None=None # name to give it; default: the name in the metadata, else the file's
-         )->PersonaVector:
+@patch(cls_method=True)
+def load(cls:PersonaVector, path, # `x`, `x.safetensors` or `x.json`
+         name:str|None=None # name to give it; default: the name in the metadata, else the file's
+        )->PersonaVector:
     "Load and validate a saved vector; raises `VectorFileError` naming the file and the problem"
     meta, vectors, extras = _read_pair(path)
     try: return cls(name or meta.get('name') or _name_from(_pair(path)[0].stem), vectors, meta, extras)
     except ValueError as e: raise VectorFileError(f'{_pair(path)[1]}: {e}') from None
-
-PersonaVector.load = _load
 
 # %% ../nbs/03_vectors.ipynb #4e7495ef
 GGUF_ARCH = 'controlvector'
