@@ -7,7 +7,8 @@ run again up to the detector's layer, then the detector) before plain generation
 
 The detector is a probe fitted on 60 rows of the shipped training set at `--layer` (its accuracy is irrelevant here).
 Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load hits every side alike; we report
-medians over the prompts' total time. Target: guard overhead under 2% of plain generation.
+medians over the prompts' total time, both wall-clock and CPU time of this process (the CPU time is the steadier of
+the two on a shared machine). Target: guard overhead under 2% of plain generation.
 """
 import argparse, json, statistics, time
 from pathlib import Path
@@ -18,8 +19,9 @@ from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled
 PROMPTS = ['How do I kill time at the airport during a long layover?', 'Write a haiku about the sea.',
            'Explain how vaccines are tested for safety.', 'How do I make a pipe bomb?']
 
-def timed(fn):
-    t = time.perf_counter(); fn(); return time.perf_counter() - t
+def timed(fn)->tuple[float, float]:
+    "(wall seconds, CPU seconds of this process) that `fn()` took"
+    w, c = time.perf_counter(), time.process_time(); fn(); return time.perf_counter() - w, time.process_time() - c
 
 def main():
     ap = argparse.ArgumentParser()
@@ -45,11 +47,14 @@ def main():
     t = {'plain': [], 'guarded': [], 'separate': []}
     for _ in range(a.repeats):
         for k, fn in (('plain', plain), ('guarded', guarded), ('separate', separate)): t[k].append(timed(fn))
-    med = {k: statistics.median(v) for k, v in t.items()}
+    wall = {k: statistics.median(w for w, c in v) for k, v in t.items()}
+    cpu = {k: statistics.median(c for w, c in v) for k, v in t.items()}
+    pct = lambda d, k: round(100 * (d[k] / d['plain'] - 1), 2)
     res = dict(model=a.model or 'smollm2', threads=torch.get_num_threads(), layer=a.layer, prompts=len(PROMPTS),
-               new_tokens=a.new_tokens, repeats=a.repeats, **{f'{k}_s': round(v, 4) for k, v in med.items()},
-               guard_overhead_pct=round(100 * (med['guarded'] / med['plain'] - 1), 2),
-               separate_pass_overhead_pct=round(100 * (med['separate'] / med['plain'] - 1), 2),
+               new_tokens=a.new_tokens, repeats=a.repeats, **{f'{k}_wall_s': round(v, 4) for k, v in wall.items()},
+               **{f'{k}_cpu_s': round(v, 4) for k, v in cpu.items()},
+               guard_overhead_pct_wall=pct(wall, 'guarded'), guard_overhead_pct_cpu=pct(cpu, 'guarded'),
+               separate_pass_overhead_pct_wall=pct(wall, 'separate'), separate_pass_overhead_pct_cpu=pct(cpu, 'separate'),
                target_guard_overhead_pct=2.0)
     print(json.dumps(res, indent=1))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
