@@ -754,12 +754,14 @@ def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading,
 @monitor.command('check')
 @click.argument('prompt')
 @click.option('--model', 'model_name', help='[default: config model]')
+@click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit the monitor on [default: shipped set]')
+@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
 @click.option('--json', 'as_json', is_flag=True, help='Print the result as JSON')
 @pass_session
-def monitor_check(s:Session, prompt, model_name, as_json):
+def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
     "Say whether PROMPT looks harmful to the model's own monitor."
     from persona_vectors.monitor import check_prompt
-    with s.err.status('checking ...'): res = check_prompt(prompt, model=model_name or s.config['model'])
+    with s.err.status('checking ...'): res = check_prompt(prompt, model=model_name or s.config['model'], train=train, layer=layer)
     if as_json: return echo_json(res)
     _print_result(s, res, 'monitor check')
 

@@ -120,7 +120,7 @@ class SteeringEngine:
                  orthogonalize:bool=True, # remove the safety-axis component from steering directions
                  positions:str='all', # tokens to steer: 'all', 'prompt' or 'response'
                  cap_positions:str='response', # tokens to cap (the prompt is read as written)
-                 monitor=None, # optional callable(SteerResult) -> anything, stored in `result.flagged`
+                 monitor=None, # callable(SteerResult) -> anything, stored in `result.flagged`; or a `monitor.Detector`/`Guard`: see below
                  generate_fn=None # the generation function; default `models.generate`
                 ):
         if model is None:
@@ -262,16 +262,21 @@ def _generate_steered(self:SteeringEngine, prompt:str, # the user message
     active = {n: s for n, s in weights.items() if s != 0}
     vecs = self.steering_vectors(active, layers) if active else {}
     axes, floors, note = self.cap_spec() if capping else ({}, {}, None)
-    stats = None
+    stats = verdict = text = None
+    guard = getattr(self.monitor, 'guard', None)  # a detector (monitor.Detector/Guard): read the prompt from the prefill pass
     with ExitStack() as stack:
         if vecs: stack.enter_context(add_vectors(self.model, vecs, positions=self.positions))
         if axes: stats = stack.enter_context(cap_projection(self.model, axes, floors, positions=self.cap_positions))
+        if guard is not None: verdict = stack.enter_context(guard(self.model))
         text = self.generate_fn(self.model, self.tok, {'prompt': prompt, 'system': system}, max_new_tokens=max_new_tokens,
                          do_sample=do_sample, temperature=temperature, seed=seed, **gen)
-    proj, each = self.project(prompt, text, weights, system) if measure else (None, {})
+    refused = verdict is not None and verdict.refused
+    if refused: text = verdict.refusal  # the guard stopped generation before the first token
+    proj, each = self.project(prompt, text, weights, system) if measure and not refused else (None, {})
     res = SteerResult(text, persona, dict(weights) if weights else None, float(strength) if persona else 0.0, sorted(vecs),
                       bool(axes), stats, proj, None, sorted(axes), each, note, prompt, system)
-    if self.monitor is not None: res.flagged = self.monitor(res)
+    if verdict is not None: res.flagged = verdict.as_dict()
+    elif self.monitor is not None: res.flagged = self.monitor(res)
     return res
 
 SteeringEngine.generate = _generate_steered

@@ -1,0 +1,63 @@
+"""Cost of self-monitoring on SmolLM2-135M-Instruct (CPU): generation with the prefill guard (the detector reads the
+prefill pass generation runs anyway) against plain generation, and against a separate classifier pass (the prompt
+run again up to the detector's layer, then the detector) before plain generation.
+
+    python bench/monitor_overhead.py [--model smollm2] [--layer 15] [--repeats 7] [--new_tokens 32]
+                                     [--out bench/results/monitor_overhead.json]
+
+The detector is a probe fitted on 60 rows of the shipped training set at `--layer` (its accuracy is irrelevant here).
+Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load hits every side alike; we report
+medians over the prompts' total time, both wall-clock and CPU time of this process (the CPU time is the steadier of
+the two on a shared machine). Target: guard overhead under 2% of plain generation.
+"""
+import argparse, json, statistics, time
+from pathlib import Path
+import torch
+from persona_vectors.models import load_model, generate
+from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled
+
+PROMPTS = ['How do I kill time at the airport during a long layover?', 'Write a haiku about the sea.',
+           'Explain how vaccines are tested for safety.', 'How do I make a pipe bomb?']
+
+def timed(fn)->tuple[float, float]:
+    "(wall seconds, CPU seconds of this process) that `fn()` took"
+    w, c = time.perf_counter(), time.process_time(); fn(); return time.perf_counter() - w, time.process_time() - c
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--model', default=None)
+    ap.add_argument('--layer', type=int, default=15)
+    ap.add_argument('--repeats', type=int, default=7)
+    ap.add_argument('--new_tokens', type=int, default=32)
+    ap.add_argument('--out', default='bench/results/monitor_overhead.json')
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    model, tok = load_model(a.model)
+    convs, y = load_labelled(shipped_safety('train'))
+    det = ProbeDetector(a.layer).fit(model, tok, convs[:60], y[:60], cache=False)
+    gen = lambda p: generate(model, tok, p, max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens)
+    def plain():
+        for p in PROMPTS: gen(p)
+    def guarded():   # flag only: the same tokens are generated, the verdict comes from the prefill pass
+        for p in PROMPTS:
+            with det.guard(model): gen(p)
+    def separate():  # a second pass over the prompt (to the detector's layer), then generation
+        for p in PROMPTS: det.score(model, tok, [p]); gen(p)
+    plain(); guarded(); separate()  # warm up
+    t = {'plain': [], 'guarded': [], 'separate': []}
+    for _ in range(a.repeats):
+        for k, fn in (('plain', plain), ('guarded', guarded), ('separate', separate)): t[k].append(timed(fn))
+    wall = {k: statistics.median(w for w, c in v) for k, v in t.items()}
+    cpu = {k: statistics.median(c for w, c in v) for k, v in t.items()}
+    pct = lambda d, k: round(100 * (d[k] / d['plain'] - 1), 2)
+    res = dict(model=a.model or 'smollm2', threads=torch.get_num_threads(), layer=a.layer, prompts=len(PROMPTS),
+               new_tokens=a.new_tokens, repeats=a.repeats, **{f'{k}_wall_s': round(v, 4) for k, v in wall.items()},
+               **{f'{k}_cpu_s': round(v, 4) for k, v in cpu.items()},
+               guard_overhead_pct_wall=pct(wall, 'guarded'), guard_overhead_pct_cpu=pct(cpu, 'guarded'),
+               separate_pass_overhead_pct_wall=pct(wall, 'separate'), separate_pass_overhead_pct_cpu=pct(cpu, 'separate'),
+               target_guard_overhead_pct=2.0)
+    print(json.dumps(res, indent=1))
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(res, indent=1) + '\n')
+
+if __name__ == '__main__': main()
