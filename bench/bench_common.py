@@ -17,9 +17,9 @@ def shared_data(path=None)->Path:
 def smollm2_dir(path=None)->Path:
     "The dequantized SmolLM2 folder in the persona_vectors cache (written by `load_model()` in the project env)"
     if path: return Path(path)
-    root = Path(os.environ.get('PERSONA_VECTORS_CACHE', Path.home()/'.cache'/'persona_vectors'))
-    hits = sorted(glob.glob(str(root/'models'/'SmolLM2-135M-Instruct.Q4_1-*')))
-    if not hits: raise FileNotFoundError(f'No SmolLM2 folder under {root}/models: run persona_vectors.models.load_model() once '
+    root = Path(os.environ.get('PERSONA_VECTORS_MODELS', Path.home()/'.cache'/'persona_vectors'/'models'))
+    hits = sorted(glob.glob(str(root/'SmolLM2-135M-Instruct.Q4_1-*')))
+    if not hits: raise FileNotFoundError(f'No SmolLM2 folder under {root}: run persona_vectors.models.load_model() once '
                                          '(in the project env) to write it')
     return Path(hits[-1])
 

