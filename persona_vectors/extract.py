@@ -206,10 +206,10 @@ def tokenizer_fingerprint(tok)->str:
     return cache_key('tokenizer', type(tok).__name__, len(tok), getattr(tok, 'chat_template', None),
                      tok.all_special_tokens, tok(probe).input_ids)[:16]
 
-def activation_key(model, convs, layers, reading, tok=None)->str:
-    "Cache key of one `get_activations` call (give `tok`: the tokenizer and its chat template change the result too)"
+def activation_key(model, convs, layers, reading, tok)->str:
+    "Cache key of one `get_activations` call (the tokenizer and its chat template change the result too)"
     convs = [as_conversation(c) for c in convs]
-    return cache_key('activations', model_fingerprint(model), tokenizer_fingerprint(tok) if tok is not None else None,
+    return cache_key('activations', model_fingerprint(model), tokenizer_fingerprint(tok),
                      _layers(layers), reading,
                      [[c['system'], c['prompt'], c['response'] if reading == 'response' else None] for c in convs])
 

@@ -33,7 +33,7 @@ def read_all(model, tok, convs, # conversations (strings or dicts)
     layers = list(range(model.config.num_hidden_layers + 1)) if layers is None else sorted(set(layers))
     bad = [r for r in readings if r not in MONITOR_READINGS]
     if bad: raise ValueError(f'read_all reads prompts: readings must be among {MONITOR_READINGS}, not {bad}')
-    out = {r: load_cached(activation_key(model, convs, layers, r)) if cache else None for r in readings}
+    out = {r: load_cached(activation_key(model, convs, layers, r, tok)) if cache else None for r in readings}
     todo = [r for r in readings if out[r] is None]
     if not todo: return out
     enc = encode_for(tok, convs, 'last')
@@ -49,7 +49,7 @@ def read_all(model, tok, convs, # conversations (strings or dicts)
         for l in layers:
             for j, r in enumerate(todo): res[r][l][idx] = states[l][j].cpu()
     for r in todo:
-        if cache: store_cached(activation_key(model, convs, layers, r), res[r])
+        if cache: store_cached(activation_key(model, convs, layers, r, tok), res[r])
         out[r] = res[r]
     return out
 
