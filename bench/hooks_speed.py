@@ -32,7 +32,7 @@ def main():
     ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--new_tokens', type=int, default=64)
     ap.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    ap.add_argument('--out', default='bench/results/hooks_speed.json')
+    ap.add_argument('--out', default=str(Path(__file__).resolve().parent/'results'/'hooks_speed.json'))
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     torch.manual_seed(0)

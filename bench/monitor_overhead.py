@@ -1,9 +1,14 @@
-"""Cost of self-monitoring on SmolLM2-135M-Instruct (CPU): generation with the prefill guard (the detector reads the
+"""Cost of self-monitoring: generation with the prefill guard (the detector reads the
 prefill pass generation runs anyway) against plain generation, and against a separate classifier pass (the prompt
 run again up to the detector's layer, then the detector) before plain generation.
 
     python bench/monitor_overhead.py [--model smollm2] [--layer 15] [--repeats 7] [--new_tokens 32]
                                      [--out bench/results/monitor_overhead.json]
+    python bench/monitor_overhead.py --gpu [--smoke] [--tokenizer DIR]     # random weights in Qwen2.5-1.5B's shape, bf16 on CUDA
+
+The default runs SmolLM2-135M-Instruct on the CPU. `--gpu` runs the same comparison on random weights in Qwen2.5-1.5B's
+shape (bench_common.random_model) in bfloat16 on CUDA, where timings are steadier than on a shared CPU; `--smoke`
+shrinks that model so the code path runs on a CPU in seconds.
 
 The detector is a probe fitted on 60 rows of the shipped training set at `--layer` (its accuracy is irrelevant here).
 Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load hits every side alike; we report
@@ -15,13 +20,18 @@ from pathlib import Path
 import torch
 from persona_vectors.models import load_model, generate
 from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled
+from bench_common import QWEN25_15B, SMOKE, smollm2_tokenizer, random_model
 
 PROMPTS = ['How do I kill time at the airport during a long layover?', 'Write a haiku about the sea.',
            'Explain how vaccines are tested for safety.', 'How do I make a pipe bomb?']
 
+def sync():
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+
 def timed(fn)->tuple[float, float]:
     "(wall seconds, CPU seconds of this process) that `fn()` took"
-    w, c = time.perf_counter(), time.process_time(); fn(); return time.perf_counter() - w, time.process_time() - c
+    sync(); w, c = time.perf_counter(), time.process_time(); fn(); sync()
+    return time.perf_counter() - w, time.process_time() - c
 
 def main():
     ap = argparse.ArgumentParser()
@@ -29,10 +39,19 @@ def main():
     ap.add_argument('--layer', type=int, default=15)
     ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--new_tokens', type=int, default=32)
-    ap.add_argument('--out', default='bench/results/monitor_overhead.json')
+    ap.add_argument('--gpu', action='store_true', help='random weights in Qwen2.5-1.5B\'s shape, bf16 on CUDA')
+    ap.add_argument('--smoke', action='store_true', help='with --gpu: a tiny model of that shape (runs on a CPU)')
+    ap.add_argument('--tokenizer', default=None, help="--gpu: folder with SmolLM2's tokenizer files")
+    ap.add_argument('--out', default=None)
     a = ap.parse_args()
     torch.manual_seed(0)
-    model, tok = load_model(a.model)
+    if a.gpu:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        model = random_model(SMOKE if a.smoke else QWEN25_15B, device, torch.bfloat16 if device == 'cuda' else torch.float32)
+        tok = smollm2_tokenizer(a.tokenizer)
+        a.model = model.pv_name
+    else: model, tok = load_model(a.model)
+    if a.layer > model.config.num_hidden_layers: a.layer = model.config.num_hidden_layers // 2
     convs, y = load_labelled(shipped_safety('train'))
     det = ProbeDetector(a.layer).fit(model, tok, convs[:60], y[:60], cache=False)
     gen = lambda p: generate(model, tok, p, max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens)
@@ -50,13 +69,15 @@ def main():
     wall = {k: statistics.median(w for w, c in v) for k, v in t.items()}
     cpu = {k: statistics.median(c for w, c in v) for k, v in t.items()}
     pct = lambda d, k: round(100 * (d[k] / d['plain'] - 1), 2)
-    res = dict(model=a.model or 'smollm2', threads=torch.get_num_threads(), layer=a.layer, prompts=len(PROMPTS),
+    res = dict(model=a.model or 'smollm2', device=torch.cuda.get_device_name() if a.gpu and torch.cuda.is_available() else 'cpu',
+               threads=torch.get_num_threads(), layer=a.layer, prompts=len(PROMPTS),
                new_tokens=a.new_tokens, repeats=a.repeats, **{f'{k}_wall_s': round(v, 4) for k, v in wall.items()},
                **{f'{k}_cpu_s': round(v, 4) for k, v in cpu.items()},
                guard_overhead_pct_wall=pct(wall, 'guarded'), guard_overhead_pct_cpu=pct(cpu, 'guarded'),
                separate_pass_overhead_pct_wall=pct(wall, 'separate'), separate_pass_overhead_pct_cpu=pct(cpu, 'separate'),
                target_guard_overhead_pct=2.0)
     print(json.dumps(res, indent=1))
+    a.out = a.out or Path(__file__).resolve().parent/'results'/f"monitor_overhead{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}.json"
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1) + '\n')
 
