@@ -33,6 +33,17 @@ def timed(fn)->tuple[float, float]:
     sync(); w, c = time.perf_counter(), time.process_time(); fn(); sync()
     return time.perf_counter() - w, time.process_time() - c
 
+def profile(plain, guarded):
+    "Where the time goes: the top operators of one plain and one guarded run, and the device-to-host syncs each makes"
+    from torch.profiler import profile as prof, ProfilerActivity
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    for name, fn in (('plain', plain), ('guarded', guarded)):
+        with prof(activities=acts) as p: fn()
+        ev = p.key_averages()
+        syncs = sum(e.count for e in ev if 'Synchronize' in e.key or 'item' in e.key or 'local_scalar' in e.key)
+        print(f'--- {name}: {syncs} sync-like calls')
+        print(ev.table(sort_by='self_cpu_time_total', row_limit=12))
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', default=None)
@@ -42,6 +53,7 @@ def main():
     ap.add_argument('--gpu', action='store_true', help='random weights in Qwen2.5-1.5B\'s shape, bf16 on CUDA')
     ap.add_argument('--smoke', action='store_true', help='with --gpu: a tiny model of that shape (runs on a CPU)')
     ap.add_argument('--tokenizer', default=None, help="--gpu: folder with SmolLM2's tokenizer files")
+    ap.add_argument('--profile', action='store_true', help='also print torch.profiler tables of one plain and one guarded generation')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -63,6 +75,7 @@ def main():
     def separate():  # a second pass over the prompt (to the detector's layer), then generation
         for p in PROMPTS: det.score(model, tok, [p]); gen(p)
     plain(); guarded(); separate()  # warm up
+    if a.profile: profile(plain, guarded)
     t = {'plain': [], 'guarded': [], 'separate': []}
     for _ in range(a.repeats):
         for k, fn in (('plain', plain), ('guarded', guarded), ('separate', separate)): t[k].append(timed(fn))
