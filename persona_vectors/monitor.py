@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score, f1_score, confusion_matrix
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from .models import load_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
 from .hooks import hooked
@@ -23,10 +24,11 @@ from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
 from .personas import data_dir
 
 # %% auto #0
-__all__ = ['MONITOR_READINGS', 'DETECTORS', 'REFUSAL', 'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold',
-           'detection_metrics', 'separation', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector',
-           'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
+__all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
+           'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold', 'detection_metrics', 'separation',
+           'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector',
+           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict',
+           'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
            'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
@@ -102,26 +104,61 @@ def separation(scores, # harmfulness scores
     sd = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2) if len(a) > 1 and len(b) > 1 else 0.0
     return float((a.mean() - b.mean()) / sd) if sd > 0 else float('nan')
 
+def fpr_threshold(scores, # benign (and optionally harmful) scores, higher = more harmful
+                  y, # 0/1 labels; only the benign (0) scores are used
+                  target_fpr:float=0.05 # the largest fraction of benign scores the cut may flag
+                 )->float:
+    "The lowest cut that flags at most `target_fpr` of the benign scores (flag when score >= cut)"
+    s, y = np.asarray(scores, dtype=float), np.asarray(y)
+    if not 0 <= target_fpr < 1: raise ValueError(f'target_fpr must be in [0, 1), not {target_fpr!r}')
+    b = np.sort(s[y == 0])
+    if not len(b): raise ValueError('an FPR threshold needs benign scores')
+    k = int(np.floor(target_fpr * len(b) + 1e-9))   # benign scores the cut may flag
+    lo = b[len(b) - k - 1]                            # the highest benign score that must pass
+    above = b[b > lo]
+    return float((lo + above[0]) / 2) if len(above) else float(lo + max(1e-6, 1e-3 * (b[-1] - b[0])))
+
+
 # %% ../nbs/04_monitor.ipynb #12a36b3b
 MONITOR_READINGS = ('last', 'mean')
+CALIBRATIONS = ('train', 'cv', 'fpr', 'sensitive')
+DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'sensitive', 0.1   # what `fit_detector` and the out-of-the-box detector use (20_study_safety)
 
 def _layer_list(layers)->list[int]:
     ls = [layers] if isinstance(layers, (int, np.integer)) else sorted({int(l) for l in layers})
     if not ls or min(ls) < 0: raise ValueError(f'layers must be non-negative layer numbers, not {layers!r}')
     return [int(l) for l in ls]
 
+def _folds(y, folds:int, seed:int=0)->list:
+    "Stratified (train, held-out) index pairs; ValueError when a class has fewer than 2 examples"
+    y = np.asarray(y)
+    k = min(folds, int(np.bincount(y, minlength=2).min()))
+    if k < 2: raise ValueError(f'cross-validation needs at least 2 examples of each class (got {np.bincount(y, minlength=2).tolist()} benign/harmful)')
+    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
 class Detector:
     "A harmfulness score read from the residual stream at `layers`; flags a prompt when score >= `threshold`"
     method = None
     def __init__(self, layers, # layer or layers to read (0 = embeddings)
-                 reading:str='last' # 'last' (end of the assistant header) or 'mean' (prompt mean)
+                 reading:str='last', # 'last' (end of the assistant header) or 'mean' (prompt mean)
+                 calibration:str='train', # threshold rule, see `CALIBRATIONS`: 'train' = the research's
+                 target_fpr:float=DEFAULT_TARGET_FPR, # false-positive rate on benign out-of-fold scores for 'fpr' and 'sensitive'
+                 folds:int=5 # folds for the out-of-fold scores
                 ):
         if reading not in MONITOR_READINGS: raise ValueError(f'reading must be one of {MONITOR_READINGS}, not {reading!r}')
+        if calibration not in CALIBRATIONS: raise ValueError(f'calibration must be one of {CALIBRATIONS}, not {calibration!r}')
+        if not 0 <= target_fpr < 1: raise ValueError(f'target_fpr must be in [0, 1), not {target_fpr!r}')
         self.layers, self.reading, self.threshold, self.info = _layer_list(layers), reading, None, {}
+        self.calibration, self.target_fpr, self.folds = calibration, float(target_fpr), int(folds)
 
     def __repr__(self):
         t = 'unfitted' if self.threshold is None else f'threshold={self.threshold:.4g}'
-        return f'{type(self).__name__}(layers={self.layers}, reading={self.reading!r}, {t})'
+        return f'{type(self).__name__}(layers={self.layers}, reading={self.reading!r}, calibration={self.calibration!r}, {t})'
+
+    def _params(self)->dict: return {}   # the method's own constructor arguments
+    def clone(self)->Detector:
+        "An unfitted detector with the same settings"
+        return type(self)(self.layers, self.reading, calibration=self.calibration, target_fpr=self.target_fpr, folds=self.folds, **self._params())
 
     def _acts(self, acts:dict)->dict:
         missing = [l for l in self.layers if l not in acts]
@@ -131,21 +168,40 @@ class Detector:
     def _check_fitted(self):
         if self.threshold is None: raise ValueError(f'{type(self).__name__} is not fitted: call fit or fit_acts first')
 
-    def calibrate_acts(self, acts:dict, y)->Detector:
-        "Fit only the threshold, on training activations and labels (the score is already defined)"
+    def _cut(self, scores, y)->float:
+        if self.calibration == 'fpr': return fpr_threshold(scores, y, self.target_fpr)
+        if self.calibration == 'sensitive': return min(fit_threshold(scores, y), fpr_threshold(scores, y, self.target_fpr))
+        return fit_threshold(scores, y)
+
+    def _set_threshold(self, scores, y, source:str)->Detector:
         y = np.asarray(y)
-        self.threshold = fit_threshold(self._score(self._acts(acts)), y)
-        self.info.update(n_train=len(y), n_harmful=int((y == 1).sum()), n_benign=int((y == 0).sum()))
+        self.threshold = self._cut(scores, y)
+        self.info.update(n_train=len(y), n_harmful=int((y == 1).sum()), n_benign=int((y == 0).sum()), threshold_from=source)
         return self
+
+    def calibrate_acts(self, acts:dict, y)->Detector:
+        "Fit only the threshold, by the detector's rule, on labelled activations the score was not fitted on"
+        return self._set_threshold(self._score(self._acts(acts)), y, 'given scores')
+
+    def out_of_fold_scores(self, acts:dict, y, seed:int=0)->np.ndarray:
+        "Each training example's score from a copy of this detector fitted on the other folds"
+        y, a, s = np.asarray(y), self._acts(acts), np.empty(len(y))
+        for tr, te in _folds(y, self.folds, seed):
+            c = self.clone()
+            c._fit({l: v[tr] for l, v in a.items()}, y[tr])
+            s[te] = c._score({l: v[te] for l, v in a.items()})
+        return s
 
     def fit_acts(self, acts:dict, # {layer: [n, hidden]} training activations
                  y # 0/1 labels
                 )->Detector:
-        "Fit the score and the threshold on training activations"
+        "Fit the score and the threshold on training activations (the threshold from out-of-fold scores unless calibration='train')"
         y = np.asarray(y)
         if set(np.unique(y).tolist()) != {0, 1}: raise ValueError(f'fitting needs both harmful and benign examples (labels present: {sorted(set(y.tolist()))})')
         self._fit(self._acts(acts), y)
-        return self.calibrate_acts(acts, y)
+        if self.calibration == 'train' or np.bincount(y, minlength=2).min() < 2:   # too few for folds: in-sample
+            return self._set_threshold(self._score(self._acts(acts)), y, 'training scores')
+        return self._set_threshold(self.out_of_fold_scores(acts, y), y, 'out-of-fold scores')
 
     def score_acts(self, acts:dict)->np.ndarray:
         "Harmfulness scores of activations: higher = more harmful"
@@ -176,6 +232,7 @@ class Detector:
         "1 for each prompt flagged harmful, else 0"
         return (self.score(model, tok, prompts, cache) >= self.threshold).astype(int)
 
+
 # %% ../nbs/04_monitor.ipynb #a6842889
 class TwoVectorMonitor(Detector):
     "The research's detector: safe and dangerous mean activations; score = cos(h, dangerous) - cos(h, safe)"
@@ -190,12 +247,14 @@ class TwoVectorMonitor(Detector):
 
     @classmethod
     def from_contrast(cls, contrast, # `extract.Contrast` of dangerous (positive) vs safe (negative) conversations
-                      layers=None # layers to keep; None: all of the contrast's
+                      layers=None, # layers to keep; None: all of the contrast's
+                      calibration:str='train', # the threshold rule, applied to the prompts `calibrate` gets (the vectors are not fitted on them)
+                      target_fpr:float=DEFAULT_TARGET_FPR
                      )->TwoVectorMonitor:
         "A monitor whose two vectors come from `extract_contrastive` (e.g. tone prompts); fit the threshold with `calibrate`"
         ls = _layer_list(layers if layers is not None else contrast.layers)
         if contrast.reading not in MONITOR_READINGS: raise ValueError(f"a monitor reads the prompt: the contrast's reading is {contrast.reading!r}")
-        m = cls(ls, contrast.reading)
+        m = cls(ls, contrast.reading, calibration=calibration, target_fpr=target_fpr)
         m.dangerous = {l: contrast.mean_pos[l].float() for l in ls}
         m.safe = {l: contrast.mean_neg[l].float() for l in ls}
         return m
@@ -222,15 +281,19 @@ class ProbeDetector(Detector):
     "L2-regularised logistic regression on standardised activations (several layers side by side); score = logit"
     method = 'probe'
     def __init__(self, layers, reading:str='last',
-                 C:float=0.1 # inverse regularisation strength of scikit-learn's LogisticRegression
+                 C:float=0.1, # inverse regularisation strength of scikit-learn's LogisticRegression
+                 **kwargs # calibration, target_fpr, folds (see `Detector`)
                 ):
-        super().__init__(layers, reading)
+        super().__init__(layers, reading, **kwargs)
         self.C = float(C)
+
+    def _params(self): return {'C': self.C}
 
     def _fit(self, acts, y):
         X = torch.cat([acts[l] for l in self.layers], 1).double()
         mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
-        clf = LogisticRegression(C=self.C, class_weight='balanced', max_iter=5000).fit(((X - mu) / sd).numpy(), y)
+        with threadpool_limits(1):   # small problems: threads only fight over the cores (30x slower on a busy 2-core machine)
+            clf = LogisticRegression(C=self.C, class_weight='balanced', max_iter=5000).fit(((X - mu) / sd).numpy(), y)
         w = torch.from_numpy(clf.coef_[0]) / sd   # folded back to raw activations: score = h @ w + bias
         H = acts[self.layers[0]].shape[1]
         self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
@@ -270,6 +333,7 @@ def _to_vector(self:Detector, name:str='monitor')->PersonaVector:
     self._check_fitted()
     vectors, extras, params = _state(self)
     meta = {**self.info, 'kind': 'monitor', 'method': self.method, 'reading': self.reading, 'threshold': self.threshold,
+            'calibration': self.calibration, 'target_fpr': self.target_fpr, 'folds': self.folds,
             'detector_layers': self.layers, 'layer': self.layers[0], 'n_pos': self.info.get('n_harmful'),
             'n_neg': self.info.get('n_benign'), **params}
     return PersonaVector(name, vectors, meta, extras)
@@ -284,10 +348,11 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     m = pv.meta
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
         raise VectorFileError(f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
-    det = DETECTORS[m['method']](m['detector_layers'], m['reading'], **({'C': m['C']} if m['method'] == 'probe' else {}))
+    det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
+                                 target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C']} if m['method'] == 'probe' else {}))
     _set_state(det, pv)
     det.threshold = float(m['threshold'])
-    det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'layer_selection') if m.get(k) is not None}
+    det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'cv_auroc', 'layer_selection', 'threshold_from') if m.get(k) is not None}
     return det
 
 def _save(self:Detector, name:str, # name in the library
@@ -306,9 +371,7 @@ def cross_validate_layers(acts:dict, # {layer: [n, hidden]} training activations
                           folds:int=5, seed:int=0, **kwargs)->dict[int, dict]:
     "{layer: {'accuracy', 'balanced_accuracy', 'auroc', 'f1', 'separation'}}: mean held-out metrics over stratified folds of the training set"
     y = np.asarray(y)
-    k = min(folds, int(np.bincount(y, minlength=2).min()))
-    if k < 2: raise ValueError(f'cross-validation needs at least 2 examples of each class (got {np.bincount(y, minlength=2).tolist()} benign/harmful)')
-    splits = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    splits = _folds(y, folds, seed)
     out = {}
     for l in _layer_list(layers if layers is not None else list(acts)):
         a = {l: torch.as_tensor(acts[l]).float()}
@@ -328,7 +391,10 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
                  labels=None,
                  method:str='probe', # 'two-vector', 'diff-mean' or 'probe'
                  layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on `data` only)
-                 reading:str='last', folds:int=5, cache:bool=True, progress:bool=False, **kwargs)->Detector:
+                 reading:str='last',
+                 calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
+                 target_fpr:float=DEFAULT_TARGET_FPR, # for 'fpr' and 'sensitive'
+                 folds:int=5, cache:bool=True, progress:bool=False, **kwargs)->Detector:
     "A detector fitted on labelled prompts, its layer chosen by cross-validation on them when `layer='auto'`"
     convs, y = load_labelled(data, labels)
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
@@ -341,7 +407,7 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     else:
         acts = get_activations(model, tok, convs, _layer_list(layer), reading, cache=cache, progress=progress)
         info.update(layer_selection='given')
-    det = make_detector(method, layer, reading, **kwargs).fit_acts(acts, y)
+    det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
 
@@ -460,16 +526,19 @@ def _data_hash(data)->str:
     convs, y = load_labelled(data)
     return cache_key('rows', convs, y.tolist())
 
+_RECIPE = 2   # bump when fitting changes in a way the key below does not see
+
 def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
-                     train=None # labelled prompts; None: the shipped training set
+                     train=None, # labelled prompts; None: the shipped training set
+                     calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR
                     )->Detector:
     "The detector fitted on `train` (default: the shipped set), fitted once per model and data and kept in the cache"
     train = train if train is not None else shipped_safety('train')
-    key = cache_key('monitor', model_fingerprint(model), _data_hash(train), method, reading, layer)
+    key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr)
     path = cache_dir('monitors')/key
     try: return load_detector(path.with_suffix('.safetensors'))
     except (VectorFileError, ValueError, KeyError): pass   # missing or damaged: fit it again
-    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading)
+    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr)
     det.to_vector(f'monitor-{method}').save(path)
     return det
 
@@ -479,18 +548,20 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
              test=None, # labelled prompts to test on; None: the shipped adversarial set
              model=None, # model name (loaded once per process) or a (model, tok) pair; None: the default model
              layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on the training data only)
-             method:str='two-vector', reading:str='last')->dict:
+             method:str='two-vector', reading:str='last',
+             calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
+             target_fpr:float=DEFAULT_TARGET_FPR)->dict:
     "Fit a detector on `train` and report accuracy, AUROC, F1, FPR, the layer and threshold on `test`"
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     convs, y = load_labelled(test if test is not None else shipped_safety('adversarial'))
     if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
     m, tok = _model_and_tok(model)
-    det = (default_detector(m, tok, method, reading, layer) if train is None else
-           fit_detector(m, tok, train, method=method, layer=layer, reading=reading))
+    det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
+           fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
     res = detection_metrics(y, det.score(m, tok, convs, cache=True), det.threshold)
     res.pop('n')
     return {**res, 'layer': _layers_out(det), 'threshold': det.threshold, 'n_train': det.info['n_train'], 'n_test': len(y),
-            'method': det.method, 'reading': det.reading, 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
+            'method': det.method, 'reading': det.reading, 'calibration': det.calibration, 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
             'train': str(train) if train is not None and isinstance(train, (str, Path)) else ('shipped' if train is None else 'rows'),
             'test': str(test) if isinstance(test, (str, Path)) else ('shipped adversarial' if test is None else 'rows')}
 
@@ -498,12 +569,12 @@ def check_prompt(prompt:str, # the prompt to check
                  model=None, # model name or (model, tok) pair; None: the default model
                  method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
                  train=None, # labelled prompts for the detector; None: the shipped training set
-                 detector:Detector|None=None # use this detector instead
-                )->dict:
+                 detector:Detector|None=None, # use this detector instead
+                 calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR)->dict:
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
     m, tok = _model_and_tok(model)
-    det = detector or default_detector(m, tok, method, reading, layer, train)
+    det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
             'layer': _layers_out(det), 'reading': det.reading, 'model': model_name(m)}
