@@ -504,7 +504,7 @@ def guarded_generate(model, tok, convs, # conversations (strings or dicts); a si
     return (texts[0] if single else texts), total
 
 # %% ../nbs/04_monitor.ipynb #4e2a4a12
-DEFAULT_METHOD = 'probe'   # the out-of-the-box detector's method
+DEFAULT_METHOD = 'two-vector'   # the out-of-the-box detector's method: chosen on the study's dev split (20_study_safety)
 
 def shipped_safety(name:str='train' # 'train' or 'adversarial'
                   )->Path:
