@@ -388,7 +388,7 @@ def read_chunk(folder:Path, k:int, columns=None)->pd.DataFrame:
     import pyarrow.parquet as pq
     return pq.read_table(_chunk_path(folder, k), columns=columns).to_pandas()
 
-# %% ../nbs/10_screen.ipynb #4ceec53e
+# %% ../nbs/10_screen.ipynb #7d2d5a9c
 def parse_shard(shard)->tuple[int, int]:
     "(i, n) from 'i/n', (i, n) or None (= 0/1)"
     if shard is None: return 0, 1
@@ -398,6 +398,11 @@ def parse_shard(shard)->tuple[int, int]:
     return i, n
 
 def _shard_path(folder:Path, i:int, n:int)->Path: return Path(folder)/'shards'/f'{i}-of-{n}.json'
+
+def _needed(columns:dict)->list:
+    "The columns to read: the required ones first (messages, or prompt and response), then the optional system column"
+    if columns['messages_col']: return [columns['messages_col']]
+    return [columns['prompt_col'], columns['response_col']] + ([columns['system_col']] if columns['system_col'] else [])
 
 def screen_part(source, folder, model, tok, units:dict, settings:dict, # see `screen_dataset`
                 shard=None, restart:bool=False, progress:bool=False)->dict:
@@ -411,8 +416,7 @@ def screen_part(source, folder, model, tok, units:dict, settings:dict, # see `sc
                     vectors=vector_fingerprints(units), **s)
     folder = Path(folder)
     digest = open_run(folder, manifest, restart)
-    need = [columns['messages_col']] if columns['messages_col'] else [columns['prompt_col'], columns['response_col']]
-    need += [columns['system_col']] if columns['system_col'] and not columns['messages_col'] else []
+    need = _needed(columns)
     done, t0, scored, n_rows, n_chunks = 0, time.time(), 0, 0, 0
     chunks = read_chunks(source, s['chunk_size'], need, want=lambda k: k % n == i and not chunk_ok(folder, k, digest))
     for k, start, size, recs in tqdm(chunks, disable=not progress, desc=f'screening {folder.name} (shard {i}/{n})', unit='chunk'):
@@ -479,7 +483,7 @@ def trait_histogram(x, ref=None, name:str='trait', threshold:float|None=None, xl
 def _png(fig)->bytes:
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=100); return buf.getvalue()
 
-# %% ../nbs/10_screen.ipynb #6eccb960
+# %% ../nbs/10_screen.ipynb #3c61feef
 def _finished(folder:Path)->tuple[dict, str, int, int, str]:
     "(manifest, digest, rows, chunks, source) of a run whose every chunk is written; ValueError naming what is missing"
     folder = Path(folder); mpath = folder/'manifest.json'
@@ -509,9 +513,9 @@ def _texts(source, rows:list, manifest:dict)->dict:
     if data_fingerprint(source) != manifest['input']:
         raise ValueError(f'{source} changed since it was screened; cannot fetch the flagged texts')
     cols = {k: manifest[k] for k in ('prompt_col', 'response_col', 'messages_col', 'system_col')}
-    need = [cols['messages_col']] if cols['messages_col'] else [cols['prompt_col'], cols['response_col']] + ([cols['system_col']] if cols['system_col'] else [])
     out = {}
-    for k, start, size, recs in read_chunks(source, cs, need, want=lambda k: any(k * cs <= r < (k + 1) * cs for r in rows)):
+    wanted = {r // cs for r in rows}
+    for k, start, size, recs in read_chunks(source, cs, _needed(cols), want=wanted.__contains__):
         if recs is None: continue
         for j, rec in enumerate(recs):
             if start + j in rows: out[start + j] = to_sample(rec, **cols)
@@ -566,7 +570,6 @@ def _trait_report(name:str, layer:int, samples:pd.DataFrame, ref:pd.DataFrame|No
 
 def merge_screen(out_dir, # the screening's output folder
                  data=None, # the screened data when it was not a file (a DataFrame, Dataset, list); files are found again
-                 reference=None, # the same for a reference dataset
                  top_k:int=20, # samples listed per trait
                  score:str='auto', # what flags and ranks: 'response', 'prompt', 'diff' (needs 'own'); 'auto': diff with 'own', else response
                  bad_listed:int=100 # bad rows listed in report.json (all are in bad_rows.csv)
@@ -618,7 +621,7 @@ def merge_screen(out_dir, # the screening's output folder
     atomic_write(files)
     return report
 
-# %% ../nbs/10_screen.ipynb #2c97fb42
+# %% ../nbs/10_screen.ipynb #5ab332e0
 def _model_tok(model, device=None, dtype=None)->tuple:
     if isinstance(model, tuple): return model
     return load_model(model, device=device, dtype=dtype)
@@ -644,10 +647,10 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
                    restart:bool=False, # discard results in out_dir made from other inputs or settings
                    progress:bool=False, device=None, dtype=None)->dict:
     "Screen `data` on trait vectors into `out_dir`, resumably; returns the drift report (or, for one of several shards, the shard's record)"
-    out = Path(out_dir).expanduser()
+    out, (_, n_shards) = Path(out_dir).expanduser(), parse_shard(shard)
+    vecs = [vecs] if isinstance(vecs, PersonaVector) else list(vecs)
     units = trait_units(vecs, layer)
     ref_kind = None if reference is None else 'own' if isinstance(reference, str) and reference == 'own' else 'dataset'
-    vecs = [vecs] if isinstance(vecs, PersonaVector) else list(vecs)
     model, tok = _model_tok(model, device, dtype)
     for v in vecs: v.check_model(model)
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096
@@ -658,10 +661,10 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
     rec = screen_part(data, out, model, tok, units, settings, **kw)
     if ref_kind == 'dataset':
         rec['reference'] = screen_part(reference, out/'reference', model, tok, units, {**settings, 'reference': None}, **kw)
-    if parse_shard(shard)[1] > 1: return rec
-    return merge_screen(out, data=data, reference=reference if ref_kind == 'dataset' else None, top_k=top_k, score=score)
+    if n_shards > 1: return rec
+    return merge_screen(out, data=data, top_k=top_k, score=score)
 
-# %% ../nbs/10_screen.ipynb #7998efe3
+# %% ../nbs/10_screen.ipynb #3d9d1ef0
 def dist_env()->tuple[int, int, int]:
     "(rank, world size, local rank) from the variables torchrun and accelerate set; (0, 1, 0) without a launcher"
     get = lambda k, d: int(os.environ.get(k) or d)
@@ -695,10 +698,8 @@ def screen_distributed(data, vecs, out_dir, # as `screen_dataset`
     if world == 1 or rank != 0: return rec
     out = Path(out_dir).expanduser()
     _wait_for_shards(out, world, rec['digest'], poll_s, timeout_s)
-    ref = kwargs.get('reference')
     if 'reference' in rec: _wait_for_shards(out/'reference', world, rec['reference']['digest'], poll_s, timeout_s)
-    return merge_screen(out, data=data, reference=None if ref is None or isinstance(ref, str) and ref == 'own' else ref,
-                        top_k=kwargs.get('top_k', 20), score=kwargs.get('score', 'auto'))
+    return merge_screen(out, data=data, top_k=kwargs.get('top_k', 20), score=kwargs.get('score', 'auto'))
 
 # %% ../nbs/10_screen.ipynb #3371091d
 def _sbatch_header(job:str, logs:Path, time_limit:str, cpus:int, gpus:int, mem:str|None, partition:str|None, account:str|None,
