@@ -13,14 +13,14 @@ import yaml
 
 # %% auto #0
 __all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'CONTEXT', 'pass_session',
-           'SOURCES', 'CHAT_HELP', 'cli_home', 'atomic_write', 'Setting', 'parse_setting', 'config_path',
-           'read_config_file', 'load_config', 'save_config', 'set_setting', 'one_line', 'FriendlyGroup', 'Session',
-           'fmt_layers', 'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set',
-           'config_get', 'config_unset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create',
-           'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
-           'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
-           'monitor_evaluate', 'monitor_check', 'screen', 'audit', 'copy_datasets', 'vector_is_current', 'extract_axes',
-           'init', 'extract_axes_cmd']
+           'SOURCES', 'CHAT_HELP', 'SCREEN_SCORES', 'cli_home', 'atomic_write', 'Setting', 'parse_setting',
+           'config_path', 'read_config_file', 'load_config', 'save_config', 'set_setting', 'one_line', 'FriendlyGroup',
+           'Session', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config', 'config_show',
+           'config_set', 'config_get', 'config_unset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona',
+           'create', 'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering', 'generate',
+           'ChatState', 'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
+           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
+           'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 HOME_ENV = 'PERSONA_VECTORS_HOME'
@@ -769,35 +769,124 @@ def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
     if as_json: return echo_json(res)
     _print_result(s, res, 'monitor check')
 
-@cli.command()
-@click.argument('data', type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option('--traits', metavar='A,B', help='Library vectors to score with, comma separated')
-@click.option('--vector', 'vector_files', multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help='A vector file (.safetensors/.json or .gguf); repeatable')
-@click.option('--out', 'out_dir', required=True, type=click.Path(file_okay=False, path_type=Path), help='Folder for the report')
-@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
-@click.option('--reference', metavar='REF', help='Reference data (file) the dataset is compared with')
-@click.option('--prompt-col', default='prompt', show_default=True)
-@click.option('--response-col', default='response', show_default=True)
-@click.option('--model', 'model_name', help='[default: config model]')
-@click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON')
-@pass_session
-def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, model_name, as_json):
-    "Screen a fine-tuning dataset: score each response on persona vectors and flag the outliers."
+# %% ../nbs/13_cli.ipynb #67431849
+SCREEN_SCORES = ('auto', 'response', 'prompt', 'diff')  # mirrors persona_vectors.screen.SCORES (no torch import here)
+
+def _screen_options(f):
+    "The options `screen` and `screen-slurm` share"
+    opts = [click.option('--traits', metavar='A,B', help='Library vectors to score with, comma separated'),
+            click.option('--vector', 'vector_files', multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                         help='A vector file (.safetensors/.json or .gguf); repeatable'),
+            click.option('--out', 'out_dir', required=True, type=click.Path(file_okay=False, path_type=Path), help='Folder for the report (reused to resume)'),
+            click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help="auto (each vector's own layer) or a layer number"),
+            click.option('--reference', metavar='REF', help="own (the model's greedy answers to the same prompts) or a reference data file"),
+            click.option('--prompt-col', default='prompt', show_default=True),
+            click.option('--response-col', default='response', show_default=True),
+            click.option('--messages-col', help='Column of chat messages [{role, content}, ...] instead of prompt/response columns'),
+            click.option('--model', 'model_name', help='[default: config model]'),
+            click.option('--top-k', type=click.IntRange(0), default=20, show_default=True, help='Samples listed per trait'),
+            click.option('--score', type=click.Choice(SCREEN_SCORES), default='auto', show_default=True,
+                         help="What flags and ranks samples: response or prompt projection, or diff (needs --reference own); auto: diff with own, else response"),
+            click.option('--chunk-size', type=click.IntRange(1), default=1000, show_default=True, help='Rows per chunk (the unit of resuming and sharding)'),
+            click.option('--batch-size', type=click.IntRange(1), default=32, show_default=True, help='Rows per forward pass'),
+            click.option('--token-budget', type=click.IntRange(1), help='Padded tokens per forward pass at most (sizes batches for a GPU)'),
+            click.option('--max-new-tokens', type=click.IntRange(1, 4096), default=64, show_default=True, help='Length of the own answers (--reference own)')]
+    for o in reversed(opts): f = o(f)
+    return f
+
+def _screen_vectors(s:Session, traits, vector_files)->list:
+    "PersonaVectors from library names and files"
     if not traits and not vector_files: raise click.UsageError('give --traits a,b and/or --vector FILE')
     names = [t.strip() for t in (traits or '').split(',') if t.strip()]
     for n in names: s.check_persona(n)
     vecs = [s.library.load(n) for n in names]
     if vector_files:
         from persona_vectors.vectors import PersonaVector, read_control_vector_gguf
-        for f in vector_files:
-            vecs.append(read_control_vector_gguf(f) if f.suffix == '.gguf' else PersonaVector.load(f))
-    from persona_vectors.screen import screen_dataset
-    res = screen_dataset(data, vecs, out_dir, prompt_col=prompt_col, response_col=response_col, layer=layer,
-                         reference=reference, model=model_name or s.config['model'])
+        for f in vector_files: vecs.append(read_control_vector_gguf(f) if f.suffix == '.gguf' else PersonaVector.load(f))
+    return vecs
+
+def _shard_opt(ctx, param, value):
+    if value is None: return None
+    m = re.fullmatch(r'(\d+)/(\d+)', value.strip())
+    if not m or int(m[1]) >= int(m[2]): raise click.BadParameter(f'{value!r}: use I/N with 0 <= I < N, e.g. 0/4')
+    return value.strip()
+
+def _print_screen(s:Session, res:dict, title:str):
+    from persona_vectors.screen import report_summary
+    if 'traits' in res: return _print_result(s, report_summary(res), title)
+    _print_result(s, {k: res[k] for k in ('shard', 'shards', 'n_rows', 'n_chunks', 'chunks_computed', 'rows_computed', 'seconds')}, title)
+    s.err.print(f"shard {res['shard']}/{res['shards']} done; when all are, run: persona-steer screen-merge OUT")
+
+@cli.command()
+@click.argument('data', type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_screen_options
+@click.option('--shard', metavar='I/N', callback=_shard_opt,
+              help='Screen only shard I of N, then merge with screen-merge [default: all; under torchrun/accelerate RANK/WORLD_SIZE]')
+@click.option('--restart', is_flag=True, help='Discard results in --out made from another input or other settings')
+@click.option('--json', 'as_json', is_flag=True, help='Print the report (or the shard record) as JSON')
+@pass_session
+def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, messages_col, model_name,
+           top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shard, restart, as_json):
+    "Screen a fine-tuning dataset: project each sample on persona vectors, compare with a reference, flag the outliers (resumable)."
+    vecs = _screen_vectors(s, traits, vector_files)
+    from persona_vectors.screen import screen_dataset, screen_distributed
+    dev, dt = s.config['device'], s.config['dtype']
+    kw = dict(prompt_col=prompt_col, response_col=response_col, messages_col=messages_col, layer=layer, reference=reference, top_k=top_k,
+              score=score, chunk_size=chunk_size, batch_size=batch_size, token_budget=token_budget, max_new_tokens=max_new_tokens, restart=restart,
+              progress=True, dtype=None if dt == 'auto' else dt)
+    model = model_name or s.config['model']
+    if shard is None and int(os.environ.get('WORLD_SIZE') or 1) > 1:  # one process per GPU under torchrun / accelerate
+        res = screen_distributed(data, vecs, out_dir, model=model, device=None if dev in ('auto', 'cuda') else dev, **kw)
+    else: res = screen_dataset(data, vecs, out_dir, model=model, shard=shard, device=None if dev == 'auto' else dev, **kw)
     if as_json: return echo_json(res)
-    _print_result(s, res, f'screening of {data.name}')
+    _print_screen(s, res, f'screening of {data.name}')
+    s.err.print(f'results in {out_dir}')
+
+@cli.command('screen-merge')
+@click.argument('out_dir', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option('--top-k', type=click.IntRange(0), default=20, show_default=True, help='Samples listed per trait')
+@click.option('--score', type=click.Choice(SCREEN_SCORES), default='auto', show_default=True, help='What flags and ranks samples (see screen --help)')
+@click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON')
+@pass_session
+def screen_merge(s:Session, out_dir, top_k, score, as_json):
+    "Merge the finished shards of a screening (screen --shard I/N, a SLURM array) into its report."
+    from persona_vectors.screen import merge_screen
+    res = merge_screen(out_dir, top_k=top_k, score=score)
+    if as_json: return echo_json(res)
+    _print_screen(s, res, f'screening in {out_dir}')
     s.err.print(f'report in {out_dir}')
+
+@cli.command('screen-slurm')
+@click.argument('data', type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_screen_options
+@click.option('--shards', type=click.IntRange(1), required=True, help='Array tasks, one shard of the data each')
+@click.option('--partition', help='SLURM partition')
+@click.option('--account', help='SLURM account')
+@click.option('--time', 'time_limit', default='04:00:00', show_default=True, help='Time limit per task')
+@click.option('--gpus', type=click.IntRange(0), default=1, show_default=True, help='GPUs per task (0: CPU only)')
+@click.option('--cpus', type=click.IntRange(1), default=8, show_default=True, help='CPU cores per task')
+@click.option('--mem', help='Memory per task, e.g. 64G')
+@click.option('--setup', default='', help='Shell line(s) each job runs first, e.g. "source ~/venv/bin/activate"')
+@click.option('--command', 'launcher', default='persona-steer', show_default=True, help='How the jobs call this CLI')
+@click.option('--scripts', 'folder', type=click.Path(file_okay=False, path_type=Path), help='Folder for the scripts [default: OUT/slurm]')
+@pass_session
+def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, messages_col, model_name,
+                 top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shards, partition, account, time_limit, gpus, cpus, mem,
+                 setup, launcher, folder):
+    "Write a SLURM array job that screens DATA in N shards and the job that merges them; prints how to submit."
+    if not traits and not vector_files: raise click.UsageError('give --traits a,b and/or --vector FILE')
+    names = [t.strip() for t in (traits or '').split(',') if t.strip()]
+    for n in names: s.check_persona(n)
+    args = ['--layer', str(layer), '--prompt-col', prompt_col, '--response-col', response_col, '--chunk-size', str(chunk_size),
+            '--batch-size', str(batch_size), '--max-new-tokens', str(max_new_tokens)]
+    if messages_col: args += ['--messages-col', messages_col]
+    if token_budget: args += ['--token-budget', str(token_budget)]
+    from persona_vectors.screen import slurm_scripts
+    paths = slurm_scripts(data, out_dir, shards, traits=names, vector_files=vector_files, home=s.home, model=model_name or s.config['model'],
+                          reference=reference, screen_args=args, top_k=top_k, score=score, partition=partition, account=account,
+                          time_limit=time_limit, gpus=gpus, cpus=cpus, mem=mem, setup=setup, command=launcher, folder=folder)
+    for k, p in paths.items(): s.out.print(f'{k}: {p}')
+    s.err.print(f"submit with: bash {shlex.quote(str(paths['submit']))}")
 
 # %% ../nbs/13_cli.ipynb #abde8ec2
 @cli.command()

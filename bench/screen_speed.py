@@ -1,0 +1,258 @@
+"""How fast persona_vectors screens a dataset: the naive loop against ours, in one run.
+
+CPU mode (default): SmolLM2-135M-Instruct, 1,000 samples of about 64 tokens (chat template included) built from the
+shared data: the 520 AdvBench requests with AdvBench's own affirmative reply opening (`target`) as the response, and
+480 AlpacaEval instructions (those whose chat-templated prompt is nearest 45 tokens long) with a canned short response.
+The speed does not depend on the texts, only on their lengths and the layers read; the trait vectors are random unit
+directions at layers 12 and 15 (15 is the middle layer, where `PersonaVector` puts its default layer for SmolLM2's
+0..30, e.g. the evil vector of `11_finetune`). Timed in ONE process, on the same model object:
+
+  naive         one sample at a time, the full model with output_hidden_states=True and the logits, then both
+                readings (response mean, last prompt token) projected on the vectors (`screen.naive_projections`)
+  ours (core)   `screen.project_encoded`: length-sorted padded batches, hooks at the two layers, the forward pass
+                stopped after layer 15, no logits, inference mode
+  ours (library) `screen.screen_dataset` on the JSONL file: reading, tokenizing, chunk files, merge, report, figures
+  CLI           the whole `persona-steer screen data.jsonl --vector A --vector B --out DIR` command in a subprocess,
+                including Python start-up, imports and the model load (wall time, and the child's CPU time)
+
+It reports samples/s, ms/sample, the ratio to the naive loop (wall and CPU time; CPU time is steadier on a shared
+machine) and the largest difference between our projections and the naive loop's.
+
+    PYTHONPATH=$PWD python bench/screen_speed.py [--n 1000] [--batch-size 32] [--threads 2]
+
+GPU mode (--gpu): random weights in Qwen2.5-7B's shape (config written out below, no hub), bfloat16, SDPA attention,
+on CUDA; 10,000 samples of random token ids with realistic lengths (prompt ~ lognormal, median 80 tokens; response ~
+lognormal, median 160; no tokenizer is needed since the model is random); vectors at layers 14 and 20 (20 = the
+deepest, so 20 of 28 blocks run). Reports samples/s, tokens/s and the achieved TFLOP/s of the blocks that run:
+
+  FLOPs = L_run * (2 * P_block * N_tokens + 2 * d_model * sum_i T_i * (T_i + 1))
+
+with L_run the blocks run (20), P_block the weights of one block's linear layers (q, k, v, o, gate, up, down), N_tokens
+the real (unpadded) tokens, T_i each sample's length; the second term is attention's QK^T and AV over the causal half
+(padding and the masked half are not counted). Compared with the card's dense bf16 peak (989 TFLOP/s for H100/H200
+SXM) and with a large bf16 matmul timed in the same run. The naive loop runs on `--naive-n` samples and is
+extrapolated. `--smoke` runs the same code with a tiny config on a CPU.
+
+    PYTHONPATH=$PWD python bench/screen_speed.py --gpu [--n 10000] [--token-budget 32768,65536] [--naive-n 200]
+    PYTHONPATH=$PWD python bench/screen_speed.py --gpu --smoke
+
+Results go to bench/results/screen_speed{,_gpu}{,_smoke}.json (or --out).
+"""
+import argparse, json, os, platform, resource, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+import numpy as np
+import torch, transformers
+from bench_common import ROOT, shared_data, load_bench_model
+from persona_vectors.models import model_name, encode_conversation
+from persona_vectors.hooks import n_layers
+from persona_vectors.extract import load_prompts
+from persona_vectors.vectors import PersonaVector
+from persona_vectors.screen import trait_units, project_encoded, naive_projections, screen_dataset
+
+def sync(device):
+    if str(device).startswith('cuda'): torch.cuda.synchronize()
+
+def timed(fn, device='cpu'):
+    "(result, wall seconds, CPU seconds of this process)"
+    sync(device); w, c = time.perf_counter(), time.process_time()
+    r = fn(); sync(device)
+    return r, time.perf_counter() - w, time.process_time() - c
+
+def random_vectors(hidden:int, layers:list, seed:int=0)->list:
+    "One PersonaVector per layer with a random direction (the cost of screening depends on the layers, not the values)"
+    g = torch.Generator().manual_seed(seed)
+    return [PersonaVector(f'trait{l}', {l: torch.randn(hidden, generator=g)}, {'layer': l}) for l in layers]
+
+def row(method, n, wall, cpu, naive=None, **extra):
+    r = dict(method=method, n=n, wall_s=round(wall, 3), cpu_s=round(cpu, 3), samples_per_s=round(n / wall, 2),
+             ms_per_sample=round(1000 * wall / n, 2), **extra)
+    if naive: r.update(ratio_wall=round((naive['wall_s'] / naive['n']) / (wall / n), 2), ratio_cpu=round((naive['cpu_s'] / naive['n']) / (cpu / n), 2))
+    print({k: v for k, v in r.items()}, flush=True)
+    return r
+
+def table(rows:list)->str:
+    out = ['| method | samples | wall s | CPU s | samples/s | ms/sample | x naive (wall) | x naive (CPU) |', '|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        out.append(f"| {r['method']} | {r['n']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['samples_per_s']:.1f} | {r['ms_per_sample']:.1f} | "
+                   f"{r.get('ratio_wall', 1.0):.2f} | {r.get('ratio_cpu', 1.0):.2f} |")
+    return '\n'.join(out)
+
+# ---------------------------------------------------------------------------------------------------------------- CPU
+
+BENIGN_REPLY = 'Sure! Here is a short and helpful answer to that.'
+
+def cpu_samples(tok, n:int, data:Path)->list[dict]:
+    "n samples of about 64 tokens: AdvBench (goal, target) pairs, then AlpacaEval instructions with a canned reply"
+    adv = [{'prompt': r['goal'], 'response': r['target']} for r in load_prompts(data/'safety'/'advbench_harmful_behaviors.csv', 'goal')]
+    alp = [{'prompt': r['prompt'], 'response': BENIGN_REPLY} for r in load_prompts(data/'safety'/'alpaca_eval_instructions.jsonl')]
+    n_p = [encode_conversation(tok, r)[1] for r in alp]
+    alp = [alp[i] for i in sorted(range(len(alp)), key=lambda i: abs(n_p[i] - 45))]  # prompts nearest 45 tokens first
+    rows = (adv + alp)[:n]
+    if len(rows) < n: raise ValueError(f'the shared data make only {len(rows)} samples')
+    return rows
+
+def cpu_mode(a):
+    if a.threads: torch.set_num_threads(a.threads)
+    data = shared_data(a.data)
+    (model, tok), load_s, _ = timed(load_bench_model)
+    rows = cpu_samples(tok, a.n, data)
+    enc = [encode_conversation(tok, r) for r in rows]
+    lengths = [len(e[0]) for e in enc]
+    layers = [int(x) for x in a.layers.split(',')]
+    vecs = random_vectors(model.config.hidden_size, layers)
+    units = trait_units(vecs)
+    print(f'{model_name(model)}: {n_layers(model)} blocks, vectors at layers {layers}; {len(rows)} samples, {np.mean(lengths):.1f} tokens '
+          f'on average ({min(lengths)}-{max(lengths)}); torch {torch.__version__}, {torch.get_num_threads()} threads; model load {load_s:.1f} s', flush=True)
+    project_encoded(model, enc[:8], units, batch_size=8); naive_projections(model, enc[:2], units)  # warm up
+
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        rows_out = []
+        slow, w, c = timed(lambda: naive_projections(model, enc, units))
+        rows_out.append(row('naive (1 at a time, all layers, logits)', len(enc), w, c))
+        naive = rows_out[0]
+        fast, w, c = timed(lambda: project_encoded(model, enc, units, batch_size=a.batch_size))
+        rows_out.append(row(f'ours: project_encoded (bs={a.batch_size})', len(enc), w, c, naive))
+        diff = max(float(np.abs(fast[k] - slow[k]).max()) for k in fast)
+        scale = float(np.abs(slow['response']).max())
+        jl = tmp/'data.jsonl'
+        jl.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+        rep, w, c = timed(lambda: screen_dataset(jl, vecs, tmp/'lib', model=(model, tok), batch_size=a.batch_size))
+        rows_out.append(row('ours: screen_dataset (library, model loaded)', len(enc), w, c, naive))
+        for v in vecs: v.save(tmp/v.name)
+        cmd = [shutil.which('persona-steer') or 'persona-steer', 'screen', str(jl), '--out', str(tmp/'cli'), '--json', '--batch-size', str(a.batch_size)]
+        for v in vecs: cmd += ['--vector', str(tmp/f'{v.name}.safetensors')]
+        env = {**os.environ, 'PERSONA_VECTORS_HOME': str(tmp/'home'), 'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))}
+        if a.threads: env['OMP_NUM_THREADS'] = str(a.threads)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        w = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode: raise RuntimeError(f'persona-steer screen failed:\n{p.stderr[-3000:]}')
+        cli_rep = json.loads(p.stdout)
+        c = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        rows_out.append(row('CLI: persona-steer screen (whole command incl. start-up and model load)', len(enc), w, c, naive))
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    same = all(abs(cli_rep['traits'][n]['mean'] - rep['traits'][n]['mean']) <= 1e-6 * scale for n in rep['traits'])
+    checks = {'ours (core) >= 2x naive (CPU time)': rows_out[1]['ratio_cpu'] >= 2,
+              'CLI whole command >= 2x naive (wall)': rows_out[3]['ratio_wall'] >= 2,
+              'CLI whole command < 100 ms/sample (wall)': rows_out[3]['ms_per_sample'] < 100,
+              'projections agree with the naive loop (max abs diff < 1e-3 x max |projection|)': diff < 1e-3 * scale,
+              'the CLI report matches the library one (trait means within 1e-6 x max |projection|)': same}
+    return dict(mode='cpu', model=model_name(model), layers=layers, n=len(enc), mean_tokens=float(np.mean(lengths)), batch_size=a.batch_size,
+                model_load_s=round(load_s, 2), max_abs_diff=diff, max_abs_projection=scale, rows=rows_out, checks=checks)
+
+# ---------------------------------------------------------------------------------------------------------------- GPU
+
+# Qwen2.5-7B's shape (its config.json), written out so no hub is needed; the weights are random
+QWEN25_7B = dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
+                 vocab_size=152064, max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6, tie_word_embeddings=False,
+                 hidden_act='silu', attention_dropout=0.0)
+SMOKE = dict(QWEN25_7B, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, vocab_size=1000)
+PEAK_BF16 = 989.4  # TFLOP/s, dense bf16 without sparsity, H100/H200 SXM data sheets
+
+def random_model(cfg:dict, device, dtype):
+    "A Qwen2 causal LM of the given shape with random weights, initialised directly on `device` (no CPU copy)"
+    config = transformers.AutoConfig.for_model('qwen2', **cfg)
+    config._attn_implementation = 'sdpa'
+    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation='sdpa')
+    model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
+    return model.eval()
+
+def random_samples(n:int, vocab:int, seed:int=0, smoke:bool=False)->list[tuple[list[int], int]]:
+    "n (token ids, prompt length) pairs: lognormal prompt (median 80) and response (median 160) lengths"
+    rng = np.random.default_rng(seed)
+    med_p, med_r, hi = (12, 20, 64) if smoke else (80, 160, 2048)
+    lp = np.clip(rng.lognormal(np.log(med_p), 0.6, n), 8, hi).astype(int)
+    lr = np.clip(rng.lognormal(np.log(med_r), 0.6, n), 4, hi).astype(int)
+    return [(rng.integers(10, vocab, p + r).tolist(), int(p)) for p, r in zip(lp, lr)]
+
+def block_weights(model)->int:
+    "Weights of one decoder block's linear layers (the matmul FLOPs per token are twice this)"
+    from persona_vectors.hooks import get_layers
+    return sum(m.weight.numel() for m in get_layers(model)[0].modules() if isinstance(m, torch.nn.Linear))
+
+def flops(enc, n_blocks:int, p_block:int, d_model:int)->float:
+    T = np.array([len(e[0]) for e in enc], dtype=np.float64)
+    return n_blocks * (2.0 * p_block * T.sum() + 2.0 * d_model * (T * (T + 1)).sum())
+
+def matmul_tflops(device, dtype, n:int=8192, reps:int=20)->float:
+    "Achieved TFLOP/s of an n x n x n matmul on this device (what the card delivers in the best case)"
+    a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
+    for _ in range(3): a @ b
+    sync(device); t = time.perf_counter()
+    for _ in range(reps): a @ b
+    sync(device)
+    return 2 * n**3 * reps / (time.perf_counter() - t) / 1e12
+
+def gpu_mode(a):
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if a.threads: torch.set_num_threads(a.threads)
+    dtype = torch.bfloat16 if device == 'cuda' else torch.float32
+    cfg, n = (SMOKE, a.n or 64) if a.smoke else (QWEN25_7B, a.n or 10_000)
+    if device == 'cpu' and not a.smoke: print('no CUDA device: running the full-size GPU benchmark on the CPU (very slow)')
+    torch.manual_seed(0)
+    (model), build_s, _ = timed(lambda: random_model(cfg, device, dtype), device)
+    layers = [int(x) for x in (a.layers or ('1,3' if a.smoke else '14,20')).split(',')]
+    units = trait_units(random_vectors(cfg['hidden_size'], layers))
+    enc = random_samples(n, cfg['vocab_size'], smoke=a.smoke)
+    tokens = sum(len(e[0]) for e in enc)
+    L, P = max(layers), block_weights(model)
+    F = flops(enc, L, P, cfg['hidden_size'])
+    gpu = torch.cuda.get_device_name() if device == 'cuda' else platform.processor() or 'cpu'
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f'{model_name(model)} ({n_params/1e9:.2f}B params, {dtype}, built in {build_s:.1f} s) on {gpu}; vectors at layers {layers} '
+          f'({L} of {cfg["num_hidden_layers"]} blocks run); {n} samples, {tokens} tokens ({tokens/n:.0f} per sample); '
+          f'{F/1e15:.2f} PFLOP to do; torch {torch.__version__}, transformers {transformers.__version__}', flush=True)
+    budgets = [int(b) for b in str(a.token_budget or ('4096' if a.smoke else '32768,65536')).split(',')]
+    project_encoded(model, enc[:64], units, batch_size=a.batch_size, token_budget=budgets[0])  # warm up
+    peak_mm = matmul_tflops(device, dtype) if device == 'cuda' else None
+    rows_out = []
+    m_naive = min(a.naive_n or (16 if a.smoke else 200), n)
+    naive_projections(model, enc[:2], units)
+    _, w, c = timed(lambda: naive_projections(model, enc[:m_naive], units), device)
+    rows_out.append(row(f'naive (1 at a time, all {cfg["num_hidden_layers"]} blocks, logits; {m_naive} timed)', m_naive, w, c))
+    naive = rows_out[0]
+    for tb in budgets:
+        _, w, c = timed(lambda: project_encoded(model, enc, units, batch_size=a.batch_size, token_budget=tb), device)
+        tf = F / w / 1e12
+        rows_out.append(row(f'ours: project_encoded (token budget {tb}, <= {a.batch_size} rows)', n, w, c, naive,
+                            tokens_per_s=round(tokens / w), tflops=round(float(tf), 1), frac_peak=round(float(tf) / PEAK_BF16, 3),
+                            frac_matmul=round(float(tf) / peak_mm, 3) if peak_mm else None))
+    best = max(rows_out[1:], key=lambda r: r['samples_per_s'])
+    checks = {f'ours ({best["method"]}) > 50% of the bf16 peak ({PEAK_BF16} TFLOP/s)': best['frac_peak'] > 0.5} if device == 'cuda' else {}
+    return dict(mode='gpu-smoke' if a.smoke else 'gpu', device=gpu, dtype=str(dtype), config=cfg, layers=layers, blocks_run=L,
+                n=n, tokens=tokens, flops=F, p_block=P, peak_bf16_tflops=PEAK_BF16, matmul_tflops=round(peak_mm, 1) if peak_mm else None,
+                flops_formula='L_run * (2 * P_block * N_tokens + 2 * d_model * sum_i T_i (T_i + 1))', rows=rows_out, checks=checks)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--gpu', action='store_true', help='random Qwen2.5-7B-shaped model in bf16 on CUDA, 10,000 samples')
+    ap.add_argument('--smoke', action='store_true', help='with --gpu: tiny model and few samples (runs on a CPU)')
+    ap.add_argument('--n', type=int, default=None, help='samples (CPU: 1000, GPU: 10000)')
+    ap.add_argument('--naive-n', type=int, default=None, help='GPU: samples the naive loop is timed on (200), extrapolated')
+    ap.add_argument('--layers', default=None, help='layers of the vectors (CPU: 12,15; GPU: 14,20)')
+    ap.add_argument('--batch-size', type=int, default=None, help='rows per forward pass at most (CPU: 32, GPU: 1024)')
+    ap.add_argument('--token-budget', default=None, help='GPU: padded tokens per forward pass, a comma list to compare (32768,65536)')
+    ap.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument('--data', default=None, help='shared data folder (CPU mode)')
+    ap.add_argument('--out', default=None)
+    a = ap.parse_args()
+    if a.gpu:
+        a.batch_size = a.batch_size or 1024
+        res = gpu_mode(a)
+    else:
+        a.n, a.batch_size, a.layers = a.n or 1000, a.batch_size or 32, a.layers or '12,15'
+        res = cpu_mode(a)
+    res.update(torch=torch.__version__, transformers=transformers.__version__, threads=torch.get_num_threads(),
+               python=platform.python_version(), argv=sys.argv[1:], load_average=os.getloadavg())
+    print('\n' + table(res['rows']))
+    for k, ok in res['checks'].items(): print(f"{'PASS' if ok else 'MISS'}  {k}")
+    out = Path(a.out or ROOT/'bench'/'results'/f"screen_speed{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + '\n')
+    print(f'wrote {out}')
+
+if __name__ == '__main__': main()
