@@ -972,8 +972,9 @@ def extract_axes(s:Session, model_name:str, n_questions:int, n_prompts:int, forc
         if progress: progress.update(task, description=f'axes: {name}')
         model, tok = s.load_model(model_name)
         if name == 'assistant-axis':
-            personas = [s.library.load(n) for n in s.library.list() if not n.endswith('-axis')]
-            if not personas: raise ValueError('the assistant axis needs persona vectors: run init (or create some) first')
+            # composites and orthogonalized copies carry no persona means: only vectors extracted from a persona count
+            personas = [p for p in map(s.library.load, s.personas.available()) if 'mean_pos' in p.extras]
+            if not personas: raise ValueError('the assistant axis needs persona vectors extracted from personas: run init (or create some) first')
             pv = axes.assistant_axis(model, tok, personas, axes.default_questions(n_questions), layers=None)
         else:
             safe, unsafe = axes.default_safety_prompts(n_prompts)
