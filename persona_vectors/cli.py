@@ -20,7 +20,8 @@ __all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER
            'create', 'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering', 'generate',
            'ChatState', 'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
            'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
-           'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd']
+           'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths', 'CommandDoc',
+           'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 HOME_ENV = 'PERSONA_VECTORS_HOME'
@@ -134,7 +135,9 @@ def parse_setting(key:str, # a key of `SETTINGS`
 # %% ../nbs/13_cli.ipynb #0d9c7eb2
 CONFIG_HEADER = '# persona-steer settings. Edit with `persona-steer config set KEY VALUE`; `persona-steer config show` lists every key.\n'
 
-def config_path(home:Path|None=None)->Path: return Path(home or cli_home())/'config.yaml'
+def config_path(home:Path|None=None)->Path:
+    "The settings file `<home>/config.yaml`"
+    return Path(home or cli_home())/'config.yaml'
 
 def read_config_file(home:Path|None=None)->dict:
     "The keys set in `<home>/config.yaml` (validated), or {} when there is no file"
@@ -1032,3 +1035,31 @@ def extract_axes_cmd(s:Session, model_name, n_questions, n_prompts, force):
     with _progress(s) as prog:
         made = extract_axes(s, model_name, n_questions or s.config['n_questions'], n_prompts, force, prog)
     s.err.print(f'made: {", ".join(made)}' if made else 'axes already current (use --force to recompute)')
+
+# %% ../nbs/13_cli.ipynb #762e7be1
+def _key(cmd)->str: return getattr(cmd.callback, '__name__', cmd.name)  # a command's Python name: stable across re-imports
+
+def command_paths(group=None, prefix:str='persona-steer')->dict:
+    "{Python name of a command's function: 'persona-steer sub [subsub]'} for every command and group under `group` (default: the CLI)"
+    group = cli if group is None else group
+    out = {_key(group): prefix}
+    for name, c in getattr(group, 'commands', {}).items():
+        out.update(command_paths(c, f'{prefix} {name}') if isinstance(c, click.Group) else {_key(c): f'{prefix} {name}'})
+    return out
+
+class CommandDoc:
+    "Markdown documentation of a click command: its command line as the heading and its `--help` text"
+    def __init__(self, cmd:click.Command, title_level:int=3):
+        self.cmd, self.title_level = cmd, title_level
+        self.path = command_paths().get(_key(cmd), f'persona-steer {cmd.name}')
+    def help(self)->str:
+        "The command's `--help` text"
+        with click.Context(self.cmd, info_name=self.path, terminal_width=100, max_content_width=100) as ctx: return self.cmd.get_help(ctx)
+    def _repr_markdown_(self): return f"---\n\n{'#' * self.title_level} {self.path}\n\n```\n{self.help()}\n```\n"
+    __str__ = help
+
+def doc_renderer(sym, name:str|None=None, title_level:int=3):
+    "nbdev `show_doc` renderer: `CommandDoc` for click commands, nbdev's markdown renderer for everything else"
+    if isinstance(sym, click.Command): return CommandDoc(sym, title_level)
+    from nbdev.showdoc import BasicMarkdownRenderer
+    return BasicMarkdownRenderer(sym, name=name, title_level=title_level)

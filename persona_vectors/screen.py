@@ -385,6 +385,7 @@ def chunk_ok(folder:Path, k:int, digest:str, rows:int|None=None)->bool:
     return meta.get('digest') == digest and meta.get('chunk') == k and (rows is None or meta.get('rows') == rows)
 
 def read_chunk(folder:Path, k:int, columns=None)->pd.DataFrame:
+    "Chunk `k`'s per-sample results (only `columns` when given)"
     import pyarrow.parquet as pq
     return pq.read_table(_chunk_path(folder, k), columns=columns).to_pandas()
 
