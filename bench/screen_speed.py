@@ -48,6 +48,7 @@ from persona_vectors.models import model_name, encode_conversation
 from persona_vectors.hooks import n_layers
 from persona_vectors.extract import load_prompts
 from persona_vectors.vectors import PersonaVector
+from persona_vectors.hooks import compile_blocks
 from persona_vectors.screen import trait_units, project_encoded, naive_projections, screen_dataset
 
 def sync(device):
@@ -196,6 +197,7 @@ def gpu_mode(a):
     torch.manual_seed(0)
     (model), build_s, _ = timed(lambda: random_model(cfg, device, dtype), device)
     layers = [int(x) for x in (a.layers or ('1,3' if a.smoke else '14,20')).split(',')]
+    if a.compile: compile_blocks(model)   # fuses each block's norms, rotary and activation; the hooks stay outside
     units = trait_units(random_vectors(cfg['hidden_size'], layers))
     enc = random_samples(n, cfg['vocab_size'], smoke=a.smoke)
     tokens = sum(len(e[0]) for e in enc)
@@ -218,7 +220,7 @@ def gpu_mode(a):
     for tb in budgets:
         _, w, c = timed(lambda: project_encoded(model, enc, units, batch_size=a.batch_size, token_budget=tb), device)
         tf = F / w / 1e12
-        rows_out.append(row(f'ours: project_encoded (token budget {tb}, <= {a.batch_size} rows)', n, w, c, naive,
+        rows_out.append(row(f'ours: project_encoded (token budget {tb}, <= {a.batch_size} rows{", compiled blocks" if a.compile else ""})', n, w, c, naive,
                             tokens_per_s=round(tokens / w), tflops=round(float(tf), 1), frac_peak=round(float(tf) / PEAK_BF16, 3),
                             frac_matmul=round(float(tf) / peak_mm, 3) if peak_mm else None))
     best = max(rows_out[1:], key=lambda r: r['samples_per_s'])
@@ -238,6 +240,7 @@ def main():
     ap.add_argument('--token-budget', default=None, help='GPU: padded tokens per forward pass, a comma list to compare (32768,65536)')
     ap.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's choice)")
     ap.add_argument('--data', default=None, help='shared data folder (CPU mode)')
+    ap.add_argument('--compile', action='store_true', help='GPU: torch.compile each decoder block (dynamic shapes)')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
     if a.gpu:

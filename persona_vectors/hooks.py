@@ -11,7 +11,8 @@ from .models import model_device
 
 # %% auto #0
 __all__ = ['LAYER_PATHS', 'get_layers', 'n_layers', 'residual_hook', 'hooked', 'hook_count', 'TokenPositions', 'Captured',
-           'capture', 'StopForward', 'stop_after', 'forward_to', 'add_vectors', 'CapStats', 'cap_projection']
+           'capture', 'StopForward', 'stop_after', 'forward_to', 'add_vectors', 'CapStats', 'cap_projection',
+           'compile_blocks']
 
 # %% ../nbs/01_hooks.ipynb #50161e89
 LAYER_PATHS = ('model.layers', 'model.language_model.layers', 'model.decoder.layers', 'transformer.h',
@@ -201,3 +202,14 @@ def cap_projection(model, axes, # {layer: axis} or one axis (with `layers`); nor
             return h + (lift[..., None] * a).to(h.dtype)
         return fn
     with hooked(model, {l: capper(l, a) for l, a in axes.items()}, layer_path): yield stats
+
+# %% ../nbs/01_hooks.ipynb #194d6bc7
+def compile_blocks(model, enable:bool=True, # False restores the eager blocks
+                   dynamic:bool=True, # one compiled graph for every batch and sequence length
+                   **kwargs)->int: # passed to `torch.compile` (e.g. `mode`, `backend`)
+    "Compile the `forward` of each decoder block in place (hooks stay outside); returns the number of blocks"
+    blocks = get_layers(model)
+    for blk in blocks:
+        if 'forward' in vars(blk): del blk.forward   # undo an earlier call: never compile twice
+        if enable: blk.forward = torch.compile(blk.forward, dynamic=dynamic, **kwargs)
+    return len(blocks)
