@@ -826,17 +826,18 @@ def _print_screen(s:Session, res:dict, title:str):
 @click.option('--shard', metavar='I/N', callback=_shard_opt,
               help='Screen only shard I of N, then merge with screen-merge [default: all; under torchrun/accelerate RANK/WORLD_SIZE]')
 @click.option('--restart', is_flag=True, help='Discard results in --out made from another input or other settings')
+@click.option('--compile', 'compile_', is_flag=True, help="Compile the model's blocks first (torch.compile: pays off on a GPU)")
 @click.option('--json', 'as_json', is_flag=True, help='Print the report (or the shard record) as JSON')
 @pass_session
 def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, messages_col, model_name,
-           top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shard, restart, as_json):
+           top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shard, restart, compile_, as_json):
     "Screen a fine-tuning dataset: project each sample on persona vectors, compare with a reference, flag the outliers (resumable)."
     vecs = _screen_vectors(s, traits, vector_files)
     from persona_vectors.screen import screen_dataset, screen_distributed
     dev, dt = s.config['device'], s.config['dtype']
     kw = dict(prompt_col=prompt_col, response_col=response_col, messages_col=messages_col, layer=layer, reference=reference, top_k=top_k,
               score=score, chunk_size=chunk_size, batch_size=batch_size, token_budget=token_budget, max_new_tokens=max_new_tokens, restart=restart,
-              progress=True, dtype=None if dt == 'auto' else dt)
+              compile=compile_, progress=True, dtype=None if dt == 'auto' else dt)
     model = model_name or s.config['model']
     if shard is None and int(os.environ.get('WORLD_SIZE') or 1) > 1:  # one process per GPU under torchrun / accelerate
         res = screen_distributed(data, vecs, out_dir, model=model, device=None if dev in ('auto', 'cuda') else dev, **kw)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 import persona_vectors
 from .models import (encode_conversation, has_chat_template, supports_system_role, pad_batch, model_device,
                                     model_name, stop_token_ids, load_model)
-from .hooks import hooked, stop_after, n_layers
+from .hooks import hooked, stop_after, n_layers, compile_blocks
 from .extract import token_mask, model_fingerprint, tokenizer_fingerprint, cache_key
 from .vectors import PersonaVector, atomic_write
 
@@ -646,6 +646,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
                    max_new_tokens:int=64, # length of the model's own answers (reference='own')
                    gen_batch_size:int=16, # prompts per generate call (reference='own')
                    restart:bool=False, # discard results in out_dir made from other inputs or settings
+                   compile:bool|dict=False, # compile the model's blocks first (`hooks.compile_blocks`; a dict: its settings); for GPUs
                    progress:bool=False, device=None, dtype=None)->dict:
     "Screen `data` on trait vectors into `out_dir`, resumably; returns the drift report (or, for one of several shards, the shard's record)"
     out, (_, n_shards) = Path(out_dir).expanduser(), parse_shard(shard)
@@ -654,6 +655,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
     ref_kind = None if reference is None else 'own' if isinstance(reference, str) and reference == 'own' else 'dataset'
     model, tok = _model_tok(model, device, dtype)
     for v in vecs: v.check_model(model)
+    if compile: compile_blocks(model, **(compile if isinstance(compile, dict) else {}))
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096
     settings = dict(prompt_col=prompt_col, response_col=response_col, messages_col=messages_col, system_col=system_col,
                     reference=ref_kind, chunk_size=chunk_size, batch_size=batch_size, token_budget=token_budget, max_tokens=max_tokens,
