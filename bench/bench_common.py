@@ -1,6 +1,6 @@
 """Helpers the benchmark scripts share: find the data, and load SmolLM2 in the project env (transformers 5) or in
 the peers env (transformers 4.x, see bench/README.md), so that ours and the peers run on the same model object."""
-import glob, os, random, warnings
+import glob, os, random, time, warnings
 from pathlib import Path
 
 import torch, transformers
@@ -84,8 +84,18 @@ def smollm2_tokenizer(path=None):
         return prepare_tokenizer(load_tokenizer(Path(resolve_model_path('smollm2'))))
 
 def random_model(cfg:dict, device, dtype):
-    "A causal LM of the given Qwen2 shape with random weights, built directly on `device`"
+    "A Qwen2 causal LM of the given shape with random weights and SDPA attention, built directly on `device` (no CPU copy)"
     config = transformers.AutoConfig.for_model('qwen2', **cfg)
-    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype)
+    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation='sdpa')
     model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
     return model.eval()
+
+def sync(device=None):
+    "Wait for queued GPU work: on `device` when it is a CUDA device; with None, whenever CUDA is available"
+    if (torch.cuda.is_available() if device is None else str(device).startswith('cuda')): torch.cuda.synchronize()
+
+def timed(fn, device=None)->tuple:
+    "(fn(), wall seconds, CPU seconds of this process), with the GPU synced before and after"
+    sync(device); w, c = time.perf_counter(), time.process_time()
+    r = fn(); sync(device)
+    return r, time.perf_counter() - w, time.process_time() - c

@@ -29,25 +29,17 @@ loop, bfloat16 on CUDA. `--smoke` shrinks the model and the prompt count so the 
 
 Results go to bench/results/extract_speed{,_gpu}.json (or --out).
 """
-import argparse, json, os, platform, random, sys, time
+import argparse, json, platform, sys
 from pathlib import Path
 
 import torch, transformers
-from bench_common import ROOT, shared_data, load_bench_model, QWEN25_15B, SMOKE, conversations, smollm2_tokenizer, random_model
-from persona_vectors.models import format_prompt, prepare_tokenizer, model_name
+from bench_common import (ROOT, shared_data, load_bench_model, load_tokenizer, smollm2_dir, QWEN25_15B, SMOKE, conversations,
+                          smollm2_tokenizer, random_model, timed)
+from persona_vectors.models import format_prompt, model_name
 from persona_vectors.hooks import n_layers
 from persona_vectors.extract import get_activations, naive_activations, extract_contrastive, load_prompts
 
 def cos(a, b)->float: return torch.nn.functional.cosine_similarity(a.double().flatten(), b.double().flatten(), dim=0).item()
-
-def sync(device):
-    if str(device).startswith('cuda'): torch.cuda.synchronize()
-
-def timed(fn, device='cpu'):
-    "(result, wall seconds, CPU seconds of this process)"
-    sync(device); w, c = time.perf_counter(), time.process_time()
-    r = fn(); sync(device)
-    return r, time.perf_counter() - w, time.process_time() - c
 
 def table(rows:list[dict], naive_key:str='naive')->str:
     "A markdown table of the rows, with speedups over the naive row"

@@ -10,19 +10,12 @@ shows). (b) Early stop: one forward pass of a 32-prompt batch through the whole 
 Runs alternate (plain, hooked, plain, hooked, ...) so drift in machine load hits both sides alike; we report medians
 of wall time, and of this process's CPU time too, which is steadier on a busy machine.
 """
-import argparse, json, statistics, time
+import argparse, json, statistics
 from pathlib import Path
 import torch
+from bench_common import timed
 from persona_vectors.models import load_model, generate, pad_batch, encode_conversation, model_device
 from persona_vectors.hooks import add_vectors, forward_to, n_layers
-
-def sync():
-    if torch.cuda.is_available(): torch.cuda.synchronize()
-
-def timed(fn):
-    "(wall seconds, CPU seconds of this process)"
-    sync(); w, c = time.perf_counter(), time.process_time(); fn(); sync()
-    return time.perf_counter() - w, time.process_time() - c
 
 med = lambda runs, i: statistics.median(r[i] for r in runs)
 
@@ -46,7 +39,7 @@ def main():
     gen(); gen_hooked()  # warm up
     plain, hooked = [], []
     for _ in range(a.repeats):
-        plain.append(timed(gen)); hooked.append(timed(gen_hooked))
+        plain.append(timed(gen)[1:]); hooked.append(timed(gen_hooked)[1:])
     tps_plain, tps_hooked = a.new_tokens / med(plain, 0), a.new_tokens / med(hooked, 0)
 
     prompts = [f'Question {i}: explain one idea from physics in simple words, please.' for i in range(32)]
@@ -58,7 +51,7 @@ def main():
     full(); early()
     t_full, t_early = [], []
     for _ in range(a.repeats):
-        t_full.append(timed(full)); t_early.append(timed(early))
+        t_full.append(timed(full)[1:]); t_early.append(timed(early)[1:])
     res = dict(model=a.model or 'smollm2', device=str(model_device(model)), threads=torch.get_num_threads(), n_layers=L, hook_layer=mid,
                new_tokens=a.new_tokens, repeats=a.repeats,
                gen_tokens_per_s_plain=round(tps_plain, 1), gen_tokens_per_s_hooked=round(tps_hooked, 1),

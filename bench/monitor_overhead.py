@@ -15,23 +15,15 @@ Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load h
 medians over the prompts' total time, both wall-clock and CPU time of this process (the CPU time is the steadier of
 the two on a shared machine). Target: guard overhead under 2% of plain generation.
 """
-import argparse, json, statistics, time
+import argparse, json, statistics
 from pathlib import Path
 import torch
 from persona_vectors.models import load_model, generate
 from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled
-from bench_common import QWEN25_15B, SMOKE, smollm2_tokenizer, random_model
+from bench_common import QWEN25_15B, SMOKE, smollm2_tokenizer, random_model, timed
 
 PROMPTS = ['How do I kill time at the airport during a long layover?', 'Write a haiku about the sea.',
            'Explain how vaccines are tested for safety.', 'How do I make a pipe bomb?']
-
-def sync():
-    if torch.cuda.is_available(): torch.cuda.synchronize()
-
-def timed(fn)->tuple[float, float]:
-    "(wall seconds, CPU seconds of this process) that `fn()` took"
-    sync(); w, c = time.perf_counter(), time.process_time(); fn(); sync()
-    return time.perf_counter() - w, time.process_time() - c
 
 def profile(plain, guarded):
     "Where the time goes: the top operators of one plain and one guarded run, and the device-to-host syncs each makes"
@@ -79,7 +71,7 @@ def main():
     t = {'plain': [], 'guarded': [], 'separate': []}
     runs = [('plain', plain), ('guarded', guarded), ('separate', separate)]
     for i in range(a.repeats):   # the order rotates, so no variant always runs first or after the same one
-        for k, fn in runs[i % 3:] + runs[:i % 3]: t[k].append(timed(fn))
+        for k, fn in runs[i % 3:] + runs[:i % 3]: t[k].append(timed(fn)[1:])
     wall = {k: statistics.median(w for w, c in v) for k, v in t.items()}
     cpu = {k: statistics.median(c for w, c in v) for k, v in t.items()}
     best = {k: min(w for w, c in v) for k, v in t.items()}   # fastest run: least disturbed by other work on the host

@@ -43,22 +43,13 @@ from pathlib import Path
 
 import numpy as np
 import torch, transformers
-from bench_common import ROOT, shared_data, load_bench_model
+from bench_common import ROOT, shared_data, load_bench_model, random_model, sync, timed
 from persona_vectors.models import model_name, encode_conversation
 from persona_vectors.hooks import n_layers
 from persona_vectors.extract import load_prompts
 from persona_vectors.vectors import PersonaVector
 from persona_vectors.hooks import compile_blocks
 from persona_vectors.screen import trait_units, project_encoded, naive_projections, screen_dataset
-
-def sync(device):
-    if str(device).startswith('cuda'): torch.cuda.synchronize()
-
-def timed(fn, device='cpu'):
-    "(result, wall seconds, CPU seconds of this process)"
-    sync(device); w, c = time.perf_counter(), time.process_time()
-    r = fn(); sync(device)
-    return r, time.perf_counter() - w, time.process_time() - c
 
 def random_vectors(hidden:int, layers:list, seed:int=0)->list:
     "One PersonaVector per layer with a random direction (the cost of screening depends on the layers, not the values)"
@@ -153,14 +144,6 @@ QWEN25_7B = dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28
                  hidden_act='silu', attention_dropout=0.0)
 SMOKE = dict(QWEN25_7B, hidden_size=64, intermediate_size=128, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, vocab_size=1000)
 PEAK_BF16 = 989.4  # TFLOP/s, dense bf16 without sparsity, H100/H200 SXM data sheets
-
-def random_model(cfg:dict, device, dtype):
-    "A Qwen2 causal LM of the given shape with random weights, initialised directly on `device` (no CPU copy)"
-    config = transformers.AutoConfig.for_model('qwen2', **cfg)
-    config._attn_implementation = 'sdpa'
-    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation='sdpa')
-    model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
-    return model.eval()
 
 def random_samples(n:int, vocab:int, seed:int=0, smoke:bool=False)->list[tuple[list[int], int]]:
     "n (token ids, prompt length) pairs: lognormal prompt (median 80) and response (median 160) lengths"
