@@ -16,20 +16,14 @@ from .models import as_conversation, pad_batch, model_device, model_name
 from .hooks import n_layers, forward_to, add_vectors, cap_projection, capture
 from .extract import get_activations, generate_responses, extract_contrastive, encode_for, cache_key
 from .vectors import PersonaVector, VectorModelMismatch, normalize, percentile_floor, _hidden_size
-from .personas import default_questions as _shipped_questions
-from .monitor import load_labelled, shipped_safety
+from .monitor import load_labelled, shipped_safety, _layer_list
 from .steer import check_strength
 
 # %% auto #0
-__all__ = ['CAPPING_BAND', 'default_questions', 'default_safety_prompts', 'default_capping_layers', 'response_projections',
-           'safety_axis', 'assistant_axis', 'steered_states', 'repetition_rate', 'response_nll', 'dose_response']
+__all__ = ['CAPPING_BAND', 'default_safety_prompts', 'default_capping_layers', 'response_projections', 'safety_axis',
+           'assistant_axis', 'steered_states', 'repetition_rate', 'response_nll', 'dose_response']
 
 # %% ../nbs/07_axes.ipynb #36ad2a03
-def default_questions(n:int|None=None # at most this many (the first n, a fixed order); None: all
-                     )->list[str]:
-    "The shipped open extraction questions (`personas.default_questions`), the assistant axis' default prompts"
-    return _shipped_questions(n)
-
 def default_safety_prompts(n:int=64 # prompts of each kind
                           )->tuple[list, list]:
     "(safe, unsafe): the first `n` benign and `n` harmful prompts of the shipped labelled set, in file order"
@@ -52,8 +46,6 @@ def default_capping_layers(n:int, # number of blocks of the model (`hooks.n_laye
     return list(range(lo, hi))
 
 # %% ../nbs/07_axes.ipynb #2c326d7c
-def _layer_list(layers)->list[int]: return [int(layers)] if isinstance(layers, (int, np.integer)) else sorted({int(l) for l in layers})
-
 def response_projections(model, tok, convs, # answered conversations (dicts with `response`)
                          axes:dict, # {layer: direction}; normalised here
                          batch_size:int=16 # conversations per forward pass

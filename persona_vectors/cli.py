@@ -797,12 +797,16 @@ def _screen_options(f):
     for o in reversed(opts): f = o(f)
     return f
 
-def _screen_vectors(s:Session, traits, vector_files)->list:
-    "PersonaVectors from library names and files"
+def _trait_names(s:Session, traits, vector_files)->list[str]:
+    "The library names in --traits, each checked; a usage error when neither --traits nor --vector is given"
     if not traits and not vector_files: raise click.UsageError('give --traits a,b and/or --vector FILE')
     names = [t.strip() for t in (traits or '').split(',') if t.strip()]
     for n in names: s.check_persona(n)
-    vecs = [s.library.load(n) for n in names]
+    return names
+
+def _screen_vectors(s:Session, traits, vector_files)->list:
+    "PersonaVectors from library names and files"
+    vecs = [s.library.load(n) for n in _trait_names(s, traits, vector_files)]
     if vector_files:
         from persona_vectors.vectors import PersonaVector, read_control_vector_gguf
         for f in vector_files: vecs.append(read_control_vector_gguf(f) if f.suffix == '.gguf' else PersonaVector.load(f))
@@ -878,9 +882,7 @@ def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, referenc
                  top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shards, partition, account, time_limit, gpus, cpus, mem,
                  setup, launcher, folder):
     "Write a SLURM array job that screens DATA in N shards and the job that merges them; prints how to submit."
-    if not traits and not vector_files: raise click.UsageError('give --traits a,b and/or --vector FILE')
-    names = [t.strip() for t in (traits or '').split(',') if t.strip()]
-    for n in names: s.check_persona(n)
+    names = _trait_names(s, traits, vector_files)
     args = ['--layer', str(layer), '--prompt-col', prompt_col, '--response-col', response_col, '--chunk-size', str(chunk_size),
             '--batch-size', str(batch_size), '--max-new-tokens', str(max_new_tokens)]
     if messages_col: args += ['--messages-col', messages_col]
@@ -969,6 +971,7 @@ def _progress(s:Session):
 def extract_axes(s:Session, model_name:str, n_questions:int, n_prompts:int, force:bool=False, progress=None)->list[str]:
     "Extract the assistant and safety axes into the library unless current ones exist; returns what was (re)made"
     from persona_vectors import axes
+    from persona_vectors.personas import default_questions
     made, todo = [], [n for n in ('assistant-axis', 'safety-axis') if force or not vector_is_current(s, n, model_name)]
     task = progress.add_task('axes', total=2) if progress else None
     if progress: progress.advance(task, 2 - len(todo))
@@ -979,7 +982,7 @@ def extract_axes(s:Session, model_name:str, n_questions:int, n_prompts:int, forc
             # composites and orthogonalized copies carry no persona means: only vectors extracted from a persona count
             personas = [p for p in map(s.library.load, s.personas.available()) if 'mean_pos' in p.extras]
             if not personas: raise ValueError('the assistant axis needs persona vectors extracted from personas: run init (or create some) first')
-            pv = axes.assistant_axis(model, tok, personas, axes.default_questions(n_questions), layers=None)
+            pv = axes.assistant_axis(model, tok, personas, default_questions(n_questions), layers=None)
         else:
             safe, unsafe = axes.default_safety_prompts(n_prompts)
             pv = axes.safety_axis(model, tok, safe, unsafe, layers=None)

@@ -210,6 +210,11 @@ def compile_blocks(model, enable:bool=True, # False restores the eager blocks
     "Compile the `forward` of each decoder block in place (hooks stay outside); returns the number of blocks"
     blocks = get_layers(model)
     for blk in blocks:
-        if 'forward' in vars(blk): del blk.forward   # undo an earlier call: never compile twice
-        if enable: blk.forward = torch.compile(blk.forward, dynamic=dynamic, **kwargs)
+        if '_pv_eager_forward' in vars(blk):   # undo an earlier call (never compile twice), keeping any instance
+            eager = vars(blk).pop('_pv_eager_forward')   # forward others set (accelerate's device-map wrapper)
+            if eager is None: del blk.forward
+            else: blk.forward = eager
+        if enable:
+            blk._pv_eager_forward = vars(blk).get('forward')
+            blk.forward = torch.compile(blk.forward, dynamic=dynamic, **kwargs)
     return len(blocks)
