@@ -185,6 +185,7 @@ def generate(self:SteeringPanel)->tuple[SteerResult, SteerResult]:
     if any(weights.values()): res = eng.generate(**s)
     else: res = replace(base, persona=s['persona'], blend=dict(weights) or None)  # nothing to add
     self.result, self.baseline, self.preview_value, self._last = res, base, None, (self._baseline_key(s), weights)
+    self._p0 = ((self._last[0], _direction_key(weights)), proj)   # the first preview on this direction reuses this reading
     self.steered.value, self.unsteered.value = _reply_html(res.text), _reply_html(base.text)
     self.projection.value = self._projection_html(weights, [('steered', res.projection, '#d65f5f'), ('unsteered', base.projection, '#888')],
                                                   res.projections, base.projections)
