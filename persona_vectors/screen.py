@@ -15,16 +15,16 @@ from tqdm.auto import tqdm
 import persona_vectors
 from .models import (encode_conversation, has_chat_template, supports_system_role, pad_batch, model_device,
                                     model_name, stop_token_ids, load_model)
-from .hooks import hooked, stop_after, n_layers, compile_blocks
-from .extract import token_mask, model_fingerprint, tokenizer_fingerprint, cache_key
+from .hooks import forward_to, n_layers, compile_blocks
+from .extract import _reducer, model_fingerprint, tokenizer_fingerprint, cache_key
 from .vectors import PersonaVector, atomic_write
 
 # %% auto #0
-__all__ = ['DATA_FORMATS', 'ROLES', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample', 'encode_sample',
-           'trait_units', 'length_batches', 'project_encoded', 'naive_projections', 'generate_from_ids', 'score_chunk',
-           'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk', 'chunk_ok', 'read_chunk',
-           'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen', 'screen_dataset', 'dist_env',
-           'screen_distributed', 'slurm_scripts', 'report_summary']
+__all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',
+           'encode_sample', 'trait_units', 'length_batches', 'project_encoded', 'naive_projections',
+           'generate_from_ids', 'score_chunk', 'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk',
+           'chunk_ok', 'read_chunk', 'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen',
+           'screen_dataset', 'dist_env', 'screen_distributed', 'slurm_scripts', 'report_summary']
 
 # %% ../nbs/10_screen.ipynb #30349381
 DATA_FORMATS = ('.jsonl', '.csv', '.parquet', '.json')
@@ -137,6 +137,8 @@ def _messages(v)->list|str:
     if any(m['role'] == 'system' for m in out[1:]): return 'a system message after the first one'
     return out
 
+COLUMN_SETTINGS = ('prompt_col', 'response_col', 'messages_col', 'system_col')  # the settings that say where a sample's text is
+
 def to_sample(rec, # a record from `read_chunks`
               prompt_col:str='prompt', response_col:str='response',
               messages_col:str|None=None, # column of chat messages (used instead of prompt/response)
@@ -218,16 +220,10 @@ def project_encoded(model, enc:list, # [(token ids, prompt length)], each with a
     for idx in length_batches([len(e[0]) for e in enc], batch_size, token_budget):
         batch = pad_batch([enc[i][0] for i in idx], pad_id, 'right', dev)
         n_p, n_t = torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx])
-        w = token_mask('response', n_p, n_t, batch['input_ids'].shape[1]).to(dev)
-        rows, last = torch.arange(len(idx), device=dev), (n_p - 1).to(dev)
-        got = {}
-        def reader(l):
-            def fn(h): got[l] = (torch.einsum('bt,bth->bh', w, h.float()) @ U[l], h[rows, last].float() @ U[l])
-            return fn
-        with torch.inference_mode(), hooked(model, {l: reader(l) for l in U}), stop_after(model, max(U)):
-            model(**batch, use_cache=False)
+        resp, last = (_reducer(r, n_p, n_t, batch['input_ids'].shape[1], dev) for r in ('response', 'last'))
+        with torch.inference_mode(): got = forward_to(model, batch, list(U), reduce=lambda h: (resp(h), last(h)))
         for l, js in by_layer.items():
-            for r, x in zip(('response', 'prompt'), got[l]): out[r][np.ix_(idx, js)] = x.double().cpu().numpy()
+            for r, x in zip(('response', 'prompt'), got[l]): out[r][np.ix_(idx, js)] = (x @ U[l]).double().cpu().numpy()
     return out
 
 def naive_projections(model, enc:list, units:dict)->dict[str, np.ndarray]:
@@ -410,7 +406,7 @@ def screen_part(source, folder, model, tok, units:dict, settings:dict, # see `sc
     "Screen one shard of `source` into `folder`, skipping finished chunks; returns the shard's record"
     i, n = parse_shard(shard)
     s = settings
-    columns = {k: s[k] for k in ('prompt_col', 'response_col', 'messages_col', 'system_col')}
+    columns = {k: s[k] for k in COLUMN_SETTINGS}
     manifest = dict(kind='persona_vectors.screen', version=persona_vectors.__version__, input=data_fingerprint(source),
                     model=model_name(model), model_fingerprint=model_fingerprint(model), tokenizer=tokenizer_fingerprint(tok),
                     device=model_device(model).type, dtype=str(next(model.parameters()).dtype),
@@ -513,13 +509,13 @@ def _texts(source, rows:list, manifest:dict)->dict:
     if not rows: return {}
     if data_fingerprint(source) != manifest['input']:
         raise ValueError(f'{source} changed since it was screened; cannot fetch the flagged texts')
-    cols = {k: manifest[k] for k in ('prompt_col', 'response_col', 'messages_col', 'system_col')}
+    cols = {k: manifest[k] for k in COLUMN_SETTINGS}
     out = {}
     wanted = {r // cs for r in rows}
     for k, start, size, recs in read_chunks(source, cs, _needed(cols), want=wanted.__contains__):
-        if recs is None: continue
-        for j, rec in enumerate(recs):
+        for j, rec in enumerate(recs or []):
             if start + j in rows: out[start + j] = to_sample(rec, **cols)
+        if k >= max(wanted): break   # the rest of the input holds none of the rows
     return out
 
 def _bad_rows(df:pd.DataFrame, part:str)->pd.DataFrame:
@@ -601,14 +597,14 @@ def merge_screen(out_dir, # the screening's output folder
         for e in st['top']:
             msgs = texts[e['row']]
             e.update(prompt=msgs[-2]['content'], response=msgs[-1]['content'], turns=sum(m['role'] == 'user' for m in msgs))
-            flagged_rows.append({'trait': n, **{k: v for k, v in e.items()}})
+            flagged_rows.append({'trait': n, **e})
     all_bad = pd.concat([bad] + ([rbad] if ref is not None else []), ignore_index=True)
     report = dict(data=source, n_rows=n_rows, n_scored=int(ok.sum()), n_bad=len(bad), bad_rows=_reason_counts(bad),
                   bad_examples=bad.head(bad_listed)[['row', 'reason']].to_dict('records'),
                   reference=dict(kind=ref_kind, **({'source': r_source, 'n_rows': r_rows, 'n_scored': int((ref.status == 'ok').sum()),
                                                     'n_bad': len(rbad), 'bad_rows': _reason_counts(rbad)} if ref is not None else {})),
                   model=manifest['model'], score=score, traits=traits,
-                  settings={k: manifest[k] for k in ('prompt_col', 'response_col', 'messages_col', 'system_col', 'chunk_size', 'batch_size',
+                  settings={k: manifest[k] for k in (*COLUMN_SETTINGS, 'chunk_size', 'batch_size',
                                                       'token_budget', 'max_tokens', 'max_new_tokens')},
                   top_k=top_k, version=persona_vectors.__version__)
     summary = pd.DataFrame([{'trait': n, **{k: v for k, v in st.items() if k != 'top'}} for n, st in traits.items()])
