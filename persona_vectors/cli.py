@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #1b56cf57
 from __future__ import annotations
-import json, os, re, shlex, sys, tempfile, warnings
+import json, os, re, shlex, signal, sys, tempfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -450,7 +450,7 @@ def create_persona(s:Session, name:str, source:str, value:str, n_questions:int|N
         load_trait(value)  # unreadable or malformed file: fail before loading the model
         value = Path(value)
     elif source == 'archetype':
-        from persona_vectors.personas import ARCHETYPES, archetype_path
+        from persona_vectors.personas import ARCHETYPES
         if value not in ARCHETYPES and not Path(value).exists():
             raise ValueError(f'unknown archetype {value!r}; archetypes: {", ".join(ARCHETYPES)}')
     elif not value.strip(): raise ValueError('the description is empty')
@@ -660,9 +660,10 @@ def chat(s:Session, persona, strength, blend, no_safety, system, max_new_tokens,
     st0 = steer_settings(s, persona, strength, blend)
     st = ChatState(st0['persona'], st0['blend'], st0['strength'], s.config['capping'] and not no_safety)
     c = s.config
-    try:
-        if sys.stdin.isatty(): import readline  # noqa: F401  (line editing and history)
-    except ImportError: pass
+    if sys.stdin.isatty():   # Ctrl-C must reach the chat even when it was started with SIGINT ignored (a background job)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try: import readline  # noqa: F401  (line editing and history)
+        except ImportError: pass
     try:
         s.err.print('[dim]type a message, or /help for commands; /quit, Ctrl-C or Ctrl-D to leave[/]')
         while True:
