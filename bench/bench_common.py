@@ -9,10 +9,10 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTra
 ROOT = Path(__file__).resolve().parent.parent
 
 def shared_data(path=None)->Path:
-    "The shared reference data folder: `path`, else ../shared/data beside the checkout, else /work/shared/data"
-    for p in ([Path(path)] if path else [ROOT.parent/'shared'/'data', Path('/work/shared/data')]):
-        if (p/'safety').is_dir(): return p
-    raise FileNotFoundError(f'no shared data folder with safety/ found (tried {path or [str(ROOT.parent/"shared"/"data"), "/work/shared/data"]}); pass --data')
+    "The public reference data: `path`, else the repository's data/reference (AdvBench, AlpacaEval, trait files)"
+    p = Path(path) if path else ROOT/'data'/'reference'
+    if not (p/'safety').is_dir(): raise FileNotFoundError(f'no reference data with safety/ in {p}; pass --data')
+    return p
 
 def smollm2_dir(path=None)->Path:
     "The dequantized SmolLM2 folder in the persona_vectors cache (written by `load_model()` in the project env)"

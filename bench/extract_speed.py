@@ -1,6 +1,6 @@
 """How fast persona_vectors reads activations, and whether it reads the same numbers as the naive loop and the peers.
 
-CPU mode (default): SmolLM2-135M-Instruct, 100 harmful (AdvBench) + 100 benign (AlpacaEval) prompts from the shared
+CPU mode (default): SmolLM2-135M-Instruct, 100 harmful (AdvBench) + 100 benign (AlpacaEval) prompts from the repository's
 data, chat-templated, read at the last prompt token at one middle layer; every method in ONE process on the same
 model object:
 
@@ -182,7 +182,7 @@ def main():
     ap.add_argument('--layer', type=int, default=None, help='layer to read (default: the middle one)')
     ap.add_argument('--batch-size', default=None, help='ours: conversations per batch (GPU: a comma list to compare)')
     ap.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s choice)')
-    ap.add_argument('--data', default=None, help='shared data folder (CPU mode)')
+    ap.add_argument('--data', default=None, help='reference data folder (CPU mode; default data/reference)')
     ap.add_argument('--tokenizer', default=None, help='GPU: folder with SmolLM2\'s tokenizer files')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()

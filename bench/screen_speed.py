@@ -1,7 +1,7 @@
 """How fast persona_vectors screens a dataset: the naive loop against ours, in one run.
 
 CPU mode (default): SmolLM2-135M-Instruct, 1,000 samples of about 64 tokens (chat template included) built from the
-shared data: the 520 AdvBench requests with AdvBench's own affirmative reply opening (`target`) as the response, and
+reference data (data/reference): the 520 AdvBench requests with AdvBench's own affirmative reply opening (`target`) as the response, and
 480 AlpacaEval instructions (those whose chat-templated prompt is nearest 45 tokens long) with a canned short response.
 The speed does not depend on the texts, only on their lengths and the layers read; the trait vectors are random unit
 directions at layers 12 and 15 (15 is the middle layer, where `PersonaVector` puts its default layer for SmolLM2's
@@ -81,7 +81,7 @@ def cpu_samples(tok, n:int, data:Path)->list[dict]:
     n_p = [encode_conversation(tok, r)[1] for r in alp]
     alp = [alp[i] for i in sorted(range(len(alp)), key=lambda i: abs(n_p[i] - 45))]  # prompts nearest 45 tokens first
     rows = (adv + alp)[:n]
-    if len(rows) < n: raise ValueError(f'the shared data make only {len(rows)} samples')
+    if len(rows) < n: raise ValueError(f'the reference data make only {len(rows)} samples')
     return rows
 
 def cpu_mode(a):
@@ -222,7 +222,7 @@ def main():
     ap.add_argument('--batch-size', type=int, default=None, help='rows per forward pass at most (CPU: 32, GPU: 1024)')
     ap.add_argument('--token-budget', default=None, help='GPU: padded tokens per forward pass, a comma list to compare (32768,65536)')
     ap.add_argument('--threads', type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    ap.add_argument('--data', default=None, help='shared data folder (CPU mode)')
+    ap.add_argument('--data', default=None, help='reference data folder (CPU mode; default data/reference)')
     ap.add_argument('--compile', action='store_true', help='GPU: torch.compile each decoder block (dynamic shapes)')
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
