@@ -27,8 +27,8 @@ from .personas import data_dir
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
            'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold', 'detection_metrics', 'separation',
            'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector',
-           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict',
-           'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
+           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'Refused',
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
            'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
@@ -410,6 +410,20 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
+
+# %% ../nbs/04_monitor.ipynb #a1c3e9f1
+def harm_direction(det:Detector, # a fitted detector
+                   layer:int # one of its layers
+                  )->torch.Tensor:
+    "Unit vector at `layer` along which `det` reads prompts as more harmful (harmful minus benign): its refusal direction"
+    det._check_fitted()
+    if layer not in det.layers: raise ValueError(f'the detector reads layers {det.layers}, not {layer}')
+    d = {'two-vector': lambda: det.dangerous[layer] - det.safe[layer], 'diff-mean': lambda: det.direction[layer],
+         'probe': lambda: det.weights[layer]}.get(det.method)
+    if d is None: raise ValueError(f'a {type(det).__name__} has no direction to steer along')
+    d = d().float()
+    if float(d.norm()) < 1e-12: raise ValueError(f'the detector has no direction at layer {layer} (its classes read the same there)')
+    return d / d.norm()
 
 # %% ../nbs/04_monitor.ipynb #0060a94b
 REFUSAL = "I can't help with that request."
