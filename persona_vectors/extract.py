@@ -15,12 +15,12 @@ import persona_vectors
 from .models import (as_conversation, encode_conversation, model_device, model_name,
                                     generate, cache_dir)
 from .hooks import read_batched
+from .files import atomic_write
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
            'Contrast', 'extract_contrastive', 'cache_key', 'model_fingerprint', 'tokenizer_fingerprint',
-           'activation_key', 'atomic_write_text', 'store_cached', 'load_cached', 'load_prompts', 'load_trait',
-           'trait_conversations']
+           'activation_key', 'store_cached', 'load_cached', 'load_prompts', 'load_trait', 'trait_conversations']
 
 # %% ../nbs/02_extract.ipynb #f31f1228
 READINGS = ('last', 'mean', 'response')
@@ -124,7 +124,7 @@ def generate_responses(model, tok, convs, # conversations without responses
         except (OSError, ValueError): pass  # missing or damaged: generate again and overwrite
     texts = generate(model, tok, convs, batch_size=batch_size, **settings)
     out = [{**c, 'response': r} for c, r in zip(convs, texts)]
-    if cache: atomic_write_text(path, json.dumps(out))
+    if cache: atomic_write(path, json.dumps(out))
     return out
 
 # %% ../nbs/02_extract.ipynb #af6dfbe6
@@ -207,16 +207,6 @@ def activation_key(model, convs, layers, reading, tok)->str:
                      [[c['system'], c['prompt'], c['response'] if reading == 'response' else None] for c in convs])
 
 # %% ../nbs/02_extract.ipynb #2a972665
-def atomic_write_text(path:Path, text:str):
-    "Write `text` to `path` through a temporary file and a rename, so readers never see half a file"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-
 def _checksum(tensors:dict)->str:
     h = hashlib.sha256()
     for k in sorted(tensors): h.update(k.encode()); h.update(tensors[k].contiguous().numpy().tobytes())

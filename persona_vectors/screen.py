@@ -17,7 +17,8 @@ from .models import (encode_conversation, has_chat_template, supports_system_rol
                                     model_name, stop_token_ids, load_model)
 from .hooks import n_layers, compile_blocks, length_batches, read_batched
 from .extract import _reducer, model_fingerprint, tokenizer_fingerprint, cache_key
-from .vectors import PersonaVector, atomic_write
+from .vectors import PersonaVector
+from .files import atomic_write
 
 # %% auto #0
 __all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',
