@@ -12,8 +12,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from .models import as_conversation, pad_batch, model_device, model_name
-from .hooks import n_layers, forward_to, add_vectors, cap_projection, capture
+from .models import as_conversation, model_device, model_name
+from .hooks import n_layers, add_vectors, cap_projection, capture, batches, read_batched
 from .extract import get_activations, generate_responses, extract_contrastive, encode_for, cache_key
 from .vectors import PersonaVector, VectorModelMismatch, normalize, percentile_floor, _hidden_size
 from .monitor import load_labelled, shipped_safety, _layer_list
@@ -58,14 +58,10 @@ def response_projections(model, tok, convs, # answered conversations (dicts with
     ls = sorted(units)
     if units[ls[0]].shape[-1] != _hidden_size(model):
         raise VectorModelMismatch(f'the axis has hidden size {units[ls[0]].shape[-1]} but model {model_name(model)} has {_hidden_size(model)}')
-    dev = model_device(model)
-    U = torch.stack([units[l] for l in ls], 1).to(dev)  # [hidden, k]
-    enc = encode_for(tok, convs, 'response')
-    order, out = sorted(range(len(enc)), key=lambda i: -len(enc[i][0])), [None] * len(enc)
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
-        with torch.inference_mode(): p = forward_to(model, batch, ls, reduce=lambda h: h.float() @ U)
+    U = torch.stack([units[l] for l in ls], 1).to(model_device(model))  # [hidden, k]
+    enc, out = encode_for(tok, convs, 'response'), [None] * len(convs)
+    for idx, p in read_batched(model, [e[0] for e in enc], ls, lambda idx, batch: (lambda h: h.float() @ U),
+                               batch_size=batch_size, pad_id=tok.pad_token_id):
         for j, i in enumerate(idx):
             ids, n = enc[i]
             out[i] = {l: p[l][j, n:len(ids), k].cpu() for k, l in enumerate(ls)}
@@ -198,11 +194,8 @@ def response_nll(model, tok, convs, # answered conversations (dicts with `respon
                 )->np.ndarray:
     "Mean negative log-likelihood (nats per token) of each response given its prompt under `model` (NaN for none)"
     enc = encode_for(tok, list(convs), 'response')
-    out, dev = np.full(len(enc), np.nan), model_device(model)
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
+    out = np.full(len(enc), np.nan)
+    for idx, batch in batches(model, [e[0] for e in enc], batch_size, pad_id=tok.pad_token_id):
         with torch.inference_mode(): logits = model(**batch, use_cache=False).logits
         for j, i in enumerate(idx):
             ids, n = enc[i]

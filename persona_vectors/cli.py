@@ -11,35 +11,22 @@ from pathlib import Path
 import click
 import yaml
 
+from .files import HOME_ENV, atomic_write, home_dir
+
 # %% auto #0
-__all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'CONTEXT', 'pass_session',
-           'SOURCES', 'CHAT_HELP', 'SCREEN_SCORES', 'GUARD_CHOICES', 'WATCH_ON_CROSS', 'generate', 'chat', 'cli_home',
-           'atomic_write', 'Setting', 'parse_setting', 'config_path', 'read_config_file', 'load_config', 'save_config',
-           'set_setting', 'one_line', 'FriendlyGroup', 'Session', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table',
-           'cli', 'main', 'config', 'config_show', 'config_set', 'config_get', 'config_unset', 'list_cmd', 'info',
-           'load', 'unload', 'delete', 'create_persona', 'create', 'check_strength', 'parse_blend_spec',
-           'steer_settings', 'describe_steering', 'ChatState', 'ChatQuit', 'chat_command', 'vectors', 'vectors_export',
-           'vectors_import', 'monitor', 'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm',
-           'audit', 'copy_datasets', 'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd',
-           'check_watch_spec', 'ui', 'command_paths', 'CommandDoc', 'doc_renderer']
+__all__ = ['DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'CONTEXT', 'pass_session', 'SOURCES',
+           'CHAT_HELP', 'SCREEN_SCORES', 'GUARD_CHOICES', 'WATCH_ON_CROSS', 'generate', 'chat', 'Setting',
+           'parse_setting', 'config_path', 'read_config_file', 'load_config', 'save_config', 'set_setting', 'one_line',
+           'FriendlyGroup', 'Session', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config',
+           'config_show', 'config_set', 'config_get', 'config_unset', 'list_cmd', 'info', 'load', 'unload', 'delete',
+           'create_persona', 'create', 'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering',
+           'ChatState', 'ChatQuit', 'chat_command', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
+           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
+           'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd', 'check_watch_spec', 'ui', 'command_paths',
+           'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
-HOME_ENV = 'PERSONA_VECTORS_HOME'
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
-
-def cli_home()->Path:
-    "The home folder: `$PERSONA_VECTORS_HOME` or `~/.persona_vectors` (not created here)"
-    return Path(os.environ.get(HOME_ENV) or Path.home()/'.persona_vectors').expanduser()
-
-def atomic_write(path:Path, text:str):
-    "Write `text` to `path` via a temporary file in the same folder and `os.replace`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
 
 # %% ../nbs/13_cli.ipynb #b590f0a5
 STRENGTH_LIMIT = 8.0  # mirrors persona_vectors.steer.STRENGTH_LIMIT (checked by a test) so `config set` needs no torch
@@ -137,7 +124,7 @@ CONFIG_HEADER = '# persona-steer settings. Edit with `persona-steer config set K
 
 def config_path(home:Path|None=None)->Path:
     "The settings file `<home>/config.yaml`"
-    return Path(home or cli_home())/'config.yaml'
+    return Path(home or home_dir(create=False))/'config.yaml'
 
 def read_config_file(home:Path|None=None)->dict:
     "The keys set in `<home>/config.yaml` (validated), or {} when there is no file"
@@ -205,7 +192,7 @@ def _quiet_libraries():
 class Session:
     "Config, vector library, persona manager and model of one `persona-steer` run, each built on first use"
     def __init__(self, home:Path|None=None):
-        self.home = Path(home or cli_home())
+        self.home = Path(home or home_dir(create=False))
         self._config = self._library = self._personas = self._engine = None
         self.model = self.tok = None
         self.out, self.err = _console(), _console(stderr=True)
@@ -940,7 +927,7 @@ def _valid_data_file(p:Path)->bool:
 
 def copy_datasets(home:Path)->tuple[int, int]:
     "Copy the shipped data files (json/jsonl/csv/txt) into `<home>/datasets`, keeping valid existing copies; (copied, kept)"
-    from persona_vectors.personas import data_dir
+    from persona_vectors.files import data_dir
     src, dst, n_new, n_kept = Path(data_dir()), Path(home)/'datasets', 0, 0
     for f in sorted(src.rglob('*')):
         if not f.is_file() or f.suffix not in ('.json', '.jsonl', '.csv', '.txt'): continue
@@ -958,7 +945,8 @@ def vector_is_current(s:Session, name:str, model_name:str)->bool:
 
 def _archetype_source(s:Session, a:str):
     "The home copy of an archetype's trait file when valid (users may edit it), else the shipped one"
-    from persona_vectors.personas import archetype_path, data_dir
+    from persona_vectors.personas import archetype_path
+    from persona_vectors.files import data_dir
     shipped = Path(archetype_path(a))
     try: local = s.home/'datasets'/shipped.relative_to(Path(data_dir()))
     except ValueError: local = None

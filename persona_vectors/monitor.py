@@ -21,7 +21,7 @@ from .models import load_model, model_name, generate, as_conversation, cache_dir
 from .hooks import hooked
 from .extract import get_activations, load_prompts, model_fingerprint, cache_key
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
-from .personas import data_dir
+from .files import data_dir
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',

@@ -10,26 +10,18 @@ from pathlib import Path
 import persona_vectors
 from .models import generate, model_name
 from .hooks import n_layers
-from .extract import (load_trait, load_prompts, trait_conversations, extract_contrastive,
-                                     atomic_write_text)
-from .vectors import (VectorLibrary, PersonaVector, home_dir, validate_name, blend_vectors,
+from .files import atomic_write, data_dir, home_dir
+from .extract import load_trait, load_prompts, trait_conversations, extract_contrastive
+from .vectors import (VectorLibrary, PersonaVector, validate_name, blend_vectors,
                                      orthogonalize as orthogonalize_vectors)
 
 # %% auto #0
-__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'GENERATION_PROMPTS', 'data_dir', 'archetype_path', 'default_questions', 'PersonaNotFound',
+__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'PersonaNotFound',
            'extract_json', 'extract_list', 'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
 
 # %% ../nbs/08_personas.ipynb #62bb3edb
 ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')
 AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
-
-def data_dir()->Path:
-    "The shipped `data/` folder: inside the installed package (wheel), else at the repository root (editable install)"
-    here = Path(persona_vectors.__file__).resolve().parent
-    for d in (here/'data', here.parent/'data'):
-        if (d/'personas').is_dir(): return d
-    raise FileNotFoundError(f'the shipped data folder was not found (looked in {here/"data"} and {here.parent/"data"}); '
-                            'reinstall persona_vectors')
 
 def archetype_path(name:str # one of `ARCHETYPES`
                   )->Path:
@@ -202,7 +194,7 @@ def write_jsonl(rows, # dicts, or strings (written as {"prompt": s})
                )->Path:
     "Write rows as JSON lines, atomically"
     rows = [{key: r} if isinstance(r, str) else dict(r) for r in rows]
-    atomic_write_text(Path(path), ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows))
+    atomic_write(Path(path), ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows))
     return Path(path)
 
 # %% ../nbs/08_personas.ipynb #f82326a7
@@ -227,7 +219,7 @@ class PersonaManager:
             warnings.warn(f'{self.state_path} has an unexpected layout; treating it as empty'); return {'loaded': []}
         return s
 
-    def _save_state(self, s:dict): atomic_write_text(self.state_path, json.dumps(s, indent=1))
+    def _save_state(self, s:dict): atomic_write(self.state_path, json.dumps(s, indent=1))
 
     def _need(self, name:str):
         validate_name(name)
