@@ -27,9 +27,9 @@ from .files import data_dir
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
            'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold', 'detection_metrics', 'separation',
            'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector',
-           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
-           'check_prompt']
+           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction',
+           'refusal_direction', 'Refused', 'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety',
+           'default_detector', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -424,6 +424,24 @@ def harm_direction(det:Detector, # a fitted detector
     d = d().float()
     if float(d.norm()) < 1e-12: raise ValueError(f'the detector has no direction at layer {layer} (its classes read the same there)')
     return d / d.norm()
+
+def refusal_direction(model, tok, layers, # layer or layers to read
+                      data=None, # labelled prompts (see `load_labelled`); None: the shipped training set
+                      n:int=200, # prompts used, half harmful and half benign (a fixed sample); 0: all
+                      seed:int=0, cache:bool=True)->dict[int, torch.Tensor]:
+    "{layer: unit vector}: mean harmful minus mean benign reading at the end of the prompt (the refusal direction)"
+    convs, y = load_labelled(data if data is not None else shipped_safety('train'))
+    if n:
+        rng = np.random.default_rng(seed)
+        pick = np.concatenate([rng.permutation(np.flatnonzero(y == k))[:n // 2] for k in (1, 0)])
+        convs, y = [convs[i] for i in pick], y[pick]
+    if len(set(y.tolist())) < 2: raise ValueError('the refusal direction needs harmful and benign prompts')
+    acts = get_activations(model, tok, convs, _layer_list(layers), 'last', cache=cache)
+    out = {}
+    for l, a in acts.items():
+        d = a[torch.as_tensor(y == 1)].mean(0) - a[torch.as_tensor(y == 0)].mean(0)
+        out[l] = d / d.norm().clamp_min(1e-12)
+    return out
 
 # %% ../nbs/04_monitor.ipynb #0060a94b
 REFUSAL = "I can't help with that request."

@@ -127,6 +127,7 @@ class SteeringEngine:
                  generate_fn=None, # the generation function; default `models.generate`
                  guard:str|None=None, # what the monitor's detector does with a flagged prompt: see `GUARD_MODES`; None: as the monitor is set up
                  guard_strength:float|None=None, # strength along the refusal direction for guard='steer'; None: `GUARD_STRENGTH`
+                 guard_layers=None, # layers to steer at for guard='steer' (`monitor.refusal_direction` there); None: the middle layer; 'detector': the detector's own layers and direction
                  watch=None # a `Watch` on the generated tokens for every call
                 ):
         if model is None:
@@ -141,7 +142,7 @@ class SteeringEngine:
         self.safety_axis, self.orthogonalize, self.monitor = safety_axis, orthogonalize, monitor
         self.positions, self.cap_positions = positions, cap_positions
         self.generate_fn = generate_fn or _generate
-        self.guard, self.guard_strength, self.watch = guard, guard_strength, watch
+        self.guard, self.guard_strength, self.guard_layers, self.watch = guard, guard_strength, guard_layers if guard_layers == 'detector' else _layer_list(guard_layers), watch
         self._vectors = {}
 
     def __repr__(self): return f'SteeringEngine({getattr(self.model, "pv_name", type(self.model).__name__)}, {self.library})'
@@ -328,15 +329,24 @@ def _guard_setup(self:SteeringEngine, guard:str|None=None)->tuple:
     refusal = getattr(self.monitor, 'refusal', REFUSAL)
     return mode, lambda: prefill_guard(self.model, det, refuse=mode != 'flag', refusal=refusal)
 
-def _guard_vectors(self:SteeringEngine, strength:float|None=None)->dict[int, torch.Tensor]:
-    "{layer: vector}: the detector's refusal direction at its layers, at `strength` (default: the engine's `guard_strength`) on the library's scale"
-    from persona_vectors.monitor import harm_direction
+def _refusal_directions(self:SteeringEngine)->dict[int, torch.Tensor]:
+    "{layer: unit vector} the guard steers along: `monitor.refusal_direction` at `guard_layers` (default: the middle layer; computed once), or the detector's own"
+    from persona_vectors.monitor import harm_direction, refusal_direction
+    if self.guard_layers != 'detector':
+        key = tuple(self.guard_layers or [n_layers(self.model) // 2])
+        if getattr(self, '_refusal', (None,))[0] != key: self._refusal = (key, refusal_direction(self.model, self.tok, list(key)))
+        return self._refusal[1]
     det = self.detector()
     if det is None: raise ValueError('no detector: SteeringEngine(monitor=detector)')
+    return {l: harm_direction(det, l) for l in det.layers}
+
+def _guard_vectors(self:SteeringEngine, strength:float|None=None)->dict[int, torch.Tensor]:
+    "{layer: vector}: the refusal direction (`refusal_directions`) at `strength` (default: the engine's `guard_strength`) on the library's scale"
     s = check_strength(strength if strength is not None else self.guard_strength if self.guard_strength is not None else GUARD_STRENGTH,
                        'guard strength')
-    scale = residual_scale(self.model, self.tok, det.layers)
-    return {l: harm_direction(det, l) * (s * STRENGTH_UNIT * scale[l] / len(det.layers)) for l in det.layers}
+    dirs = self.refusal_directions()
+    scale = residual_scale(self.model, self.tok, list(dirs))
+    return {l: u * (s * STRENGTH_UNIT * scale[l] / len(dirs)) for l, u in dirs.items()}
 
 def _add_layer_vectors(a:dict, b:dict)->dict:
     "{layer: vector}: `a` and `b` added layer by layer"
@@ -345,6 +355,7 @@ def _add_layer_vectors(a:dict, b:dict)->dict:
     return out
 
 SteeringEngine.detector, SteeringEngine.guard_setup, SteeringEngine.guard_vectors = _detector, _guard_setup, _guard_vectors
+SteeringEngine.refusal_directions = _refusal_directions
 
 # %% ../nbs/06_steer.ipynb #c0a1d004
 WATCH_ACTIONS = ('steer', 'stop', 'trace')
