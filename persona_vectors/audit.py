@@ -16,7 +16,7 @@ import persona_vectors
 from .models import as_conversation, model_name
 from .extract import generate_responses, get_activations, load_prompts
 from .vectors import PersonaVector, VectorLibrary
-from .files import atomic_write
+from .core import atomic_write
 from .finetune import load_finetuned, is_adapter_dir, training_info, response_projections
 
 # %% auto #0

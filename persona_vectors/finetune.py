@@ -21,7 +21,7 @@ from .models import (as_conversation, encode_conversation, has_chat_template, pa
 from .hooks import add_vectors, hooked, n_layers, get_layers
 from .extract import get_activations, load_prompts, cache_key
 from .vectors import PersonaVector, normalize
-from .files import atomic_write
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['PII_RULES', 'PII_FIELDS', 'STEER_MODES', 'GRAD_SAMPLE_MODES', 'luhn_ok', 'PIIMatch', 'find_pii', 'redact_pii',

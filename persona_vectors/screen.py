@@ -18,7 +18,7 @@ from .models import (encode_conversation, has_chat_template, supports_system_rol
 from .hooks import n_layers, compile_blocks, length_batches, read_batched
 from .extract import _reducer, model_fingerprint, tokenizer_fingerprint, cache_key
 from .vectors import PersonaVector
-from .files import atomic_write
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import save as st_save, load as st_load
 
 import persona_vectors
-from .files import home_dir, atomic_write
+from .core import home_dir, atomic_write
 
 # %% auto #0
 __all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'normalize', 'project_onto', 'remove_component', 'VectorFileError',
