@@ -135,7 +135,8 @@ class SteeringEngine:
         return self.personas.available()
 
 # %% ../nbs/06_steer.ipynb #dfad10c3
-def _vector(self:SteeringEngine, name:str)->PersonaVector:
+@patch
+def vector(self:SteeringEngine, name:str)->PersonaVector:
     "The library's vector `name`, checked against the model; PersonaNotFound when missing"
     try: validate_name(name)
     except ValueError as e: raise PersonaNotFound(str(e)) from None
@@ -150,9 +151,10 @@ def _vector(self:SteeringEngine, name:str)->PersonaVector:
     self._vectors[name] = (stamp, pv)
     return pv
 
-def _safety(self:SteeringEngine)->PersonaVector|None:
+@patch
+def safety(self:SteeringEngine)->PersonaVector|None:
     "The safety axis, or None when the library has none"
-    return _vector(self, self.safety_axis) if self.safety_axis and self.safety_axis in self.library else None
+    return self.vector(self.safety_axis) if self.safety_axis and self.safety_axis in self.library else None
 
 # %% ../nbs/06_steer.ipynb #e74fc825
 @patch
