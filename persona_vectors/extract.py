@@ -15,7 +15,7 @@ import persona_vectors
 from .models import (as_conversation, encode_conversation, model_device, model_name,
                                     generate, cache_dir)
 from .hooks import read_batched
-from .files import atomic_write
+from .core import atomic_write, layer_list
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
@@ -51,8 +51,6 @@ def encode_for(tok, convs, reading:str)->list[tuple[list[int], int]]:
     return out
 
 # %% ../nbs/02_extract.ipynb #733594b3
-def _layers(layers)->list[int]: return [layers] if isinstance(layers, int) else sorted(set(layers))
-
 def _reducer(reading:str, n_prompt:torch.Tensor, n_total:torch.Tensor, T:int, dev):
     "fn(h) turning one right-padded batch's states [batch, T, hidden] into float32 rows [batch, hidden]"
     if reading == 'last':
@@ -69,7 +67,7 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
                     cache:bool=False, # reuse results stored on disk for identical inputs (see below)
                    )->dict[int, torch.Tensor]:
     "{layer: FloatTensor[n, hidden]} of `reading` for each conversation, on the CPU, in input order"
-    layers, convs = _layers(layers), list(convs)
+    layers, convs = layer_list(layers), list(convs)
     if not convs: raise ValueError('get_activations needs at least one conversation')
     if reading not in READINGS: raise ValueError(f'reading must be one of {READINGS}, not {reading!r}')
     if cache:
@@ -90,7 +88,7 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
 # %% ../nbs/02_extract.ipynb #a052ad08
 def naive_activations(model, tok, convs, layers, reading='last')->dict[int, torch.Tensor]:
     "Reference implementation: one conversation at a time, full model, all hidden states (slow; for tests and benchmarks)"
-    layers, rows = _layers(layers), {l: [] for l in _layers(layers)}
+    layers, rows = layer_list(layers), {l: [] for l in layer_list(layers)}
     for ids, n in encode_for(tok, convs, reading):
         with torch.inference_mode():
             hs = model(torch.tensor([ids], device=model_device(model)), output_hidden_states=True).hidden_states
@@ -203,7 +201,7 @@ def activation_key(model, convs, layers, reading, tok)->str:
     "Cache key of one `get_activations` call (the tokenizer and its chat template change the result too)"
     convs = [as_conversation(c) for c in convs]
     return cache_key('activations', model_fingerprint(model), tokenizer_fingerprint(tok),
-                     _layers(layers), reading,
+                     layer_list(layers), reading,
                      [[c['system'], c['prompt'], c['response'] if reading == 'response' else None] for c in convs])
 
 # %% ../nbs/02_extract.ipynb #2a972665
