@@ -293,7 +293,7 @@ def generate(self:SteeringEngine, prompt:str, # the user message
 
 # %% ../nbs/06_steer.ipynb #c0a1d002
 GUARD_MODES = ('off', 'flag', 'refuse', 'steer')
-GUARD_STRENGTH = 8.0   # default strength along the refusal direction for guard='steer' (chosen on the shipped training prompts: 20_study_safety's split, see bench/guard_steer.py)
+GUARD_STRENGTH = 8.0   # default strength along the refusal direction for guard='steer': the strongest allowed (bench/guard_steer.py measures it on SmolLM2)
 
 def _detector(self:SteeringEngine):
     "The detector the engine's monitor holds (a `monitor.Detector` or a `monitor.Guard`), or None"
