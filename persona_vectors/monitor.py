@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score, f1_score, confusion_matrix
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from .models import load_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
@@ -25,10 +25,10 @@ from .personas import data_dir
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
-           'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold', 'detection_metrics', 'separation',
-           'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector',
-           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict',
-           'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
+           'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics',
+           'separation', 'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector',
+           'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused',
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
            'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
@@ -65,6 +65,16 @@ def load_labelled(data, # a .jsonl/.csv/.json file with prompt and label columns
         convs.append({'prompt': c['prompt'], 'system': c['system']} if c['system'] else c['prompt'])
     if not convs: raise ValueError(f'{where}: no labelled prompts')
     return convs, np.array(y, dtype=int)
+
+def labelled_sources(data # a file or rows of dicts, as for `load_labelled`
+                    )->np.ndarray|None:
+    "The `source` of each labelled prompt when every row names one, else None (then folds cannot hold out whole sources)"
+    if isinstance(data, (str, Path)): rows = load_prompts(data)
+    elif isinstance(data, (list, tuple)): rows = list(data)
+    else: return None
+    s = [r.get('source') if isinstance(r, dict) else None for r in rows]
+    return np.array([str(x) for x in s]) if s and all(x not in (None, '') for x in s) else None
+
 
 # %% ../nbs/04_monitor.ipynb #ee35c6e8
 def fit_threshold(scores, # training scores, higher = more harmful
@@ -129,9 +139,17 @@ def _layer_list(layers)->list[int]:
     if not ls or min(ls) < 0: raise ValueError(f'layers must be non-negative layer numbers, not {layers!r}')
     return [int(l) for l in ls]
 
-def _folds(y, folds:int, seed:int=0)->list:
-    "Stratified (train, held-out) index pairs; ValueError when a class has fewer than 2 examples"
+def _group_folds(y, groups, folds:int, seed:int=0)->list|None:
+    "Stratified folds that never split a group (a source); None when each class does not span at least 2 groups"
+    g = np.asarray(groups)
+    n = min(len(np.unique(g[y == c])) for c in (0, 1))
+    if n < 2: return None
+    return list(StratifiedGroupKFold(min(folds, len(np.unique(g))), shuffle=True, random_state=seed).split(np.zeros(len(y)), y, g))
+
+def _folds(y, folds:int, seed:int=0, groups=None)->list:
+    "Stratified (train, held-out) index pairs, whole groups held out when `groups` are given; ValueError when a class has fewer than 2 examples"
     y = np.asarray(y)
+    if groups is not None and (gf := _group_folds(y, groups, folds, seed)) is not None: return gf
     k = min(folds, int(np.bincount(y, minlength=2).min()))
     if k < 2: raise ValueError(f'cross-validation needs at least 2 examples of each class (got {np.bincount(y, minlength=2).tolist()} benign/harmful)')
     return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
@@ -183,25 +201,33 @@ class Detector:
         "Fit only the threshold, by the detector's rule, on labelled activations the score was not fitted on"
         return self._set_threshold(self._score(self._acts(acts)), y, 'given scores')
 
-    def out_of_fold_scores(self, acts:dict, y, seed:int=0)->np.ndarray:
+    def out_of_fold_scores(self, acts:dict, y, seed:int=0,
+                           groups=None # a source per example: folds hold out whole sources (out-of-source scores)
+                          )->np.ndarray:
         "Each training example's score from a copy of this detector fitted on the other folds"
         y, a, s = np.asarray(y), self._acts(acts), np.empty(len(y))
-        for tr, te in _folds(y, self.folds, seed):
+        for tr, te in _folds(y, self.folds, seed, groups):
             c = self.clone()
             c._fit({l: v[tr] for l, v in a.items()}, y[tr])
             s[te] = c._score({l: v[te] for l, v in a.items()})
         return s
 
     def fit_acts(self, acts:dict, # {layer: [n, hidden]} training activations
-                 y # 0/1 labels
+                 y, # 0/1 labels
+                 groups=None # the source of each example: the threshold then comes from out-of-source scores
                 )->Detector:
         "Fit the score and the threshold on training activations (the threshold from out-of-fold scores unless calibration='train')"
         y = np.asarray(y)
         if set(np.unique(y).tolist()) != {0, 1}: raise ValueError(f'fitting needs both harmful and benign examples (labels present: {sorted(set(y.tolist()))})')
+        if groups is not None and len(groups) != len(y): raise ValueError(f'{len(y)} examples but {len(groups)} groups')
         self._fit(self._acts(acts), y)
         if self.calibration == 'train' or np.bincount(y, minlength=2).min() < 2:   # too few for folds: in-sample
+            self.calibration_scores = None
             return self._set_threshold(self._score(self._acts(acts)), y, 'training scores')
-        return self._set_threshold(self.out_of_fold_scores(acts, y), y, 'out-of-fold scores')
+        by_source = groups is not None and _group_folds(y, groups, self.folds) is not None
+        s = self.out_of_fold_scores(acts, y, groups=groups if by_source else None)
+        self.calibration_scores = (s, y)   # kept (not saved) so that other threshold rules can be compared without refitting
+        return self._set_threshold(s, y, 'out-of-source scores' if by_source else 'out-of-fold scores')
 
     def score_acts(self, acts:dict)->np.ndarray:
         "Harmfulness scores of activations: higher = more harmful"
@@ -219,7 +245,7 @@ class Detector:
             labels=None, cache:bool=True)->Detector:
         "Read the training prompts and fit the score and the threshold"
         convs, y = load_labelled(prompts, labels)
-        self.fit_acts(self.activations(model, tok, convs, cache), y)
+        self.fit_acts(self.activations(model, tok, convs, cache), y, None if labels is not None else labelled_sources(prompts))
         self.info.update(model=model_name(model), hidden_size=model.config.hidden_size)
         return self
 
@@ -394,9 +420,12 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
                  reading:str='last',
                  calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
                  target_fpr:float=DEFAULT_TARGET_FPR, # for 'fpr' and 'sensitive'
-                 folds:int=5, cache:bool=True, progress:bool=False, **kwargs)->Detector:
+                 folds:int=5, cache:bool=True, progress:bool=False,
+                 groups=None, # a source per prompt (default: the data's `source` column): thresholds from out-of-source scores
+                 **kwargs)->Detector:
     "A detector fitted on labelled prompts, its layer chosen by cross-validation on them when `layer='auto'`"
     convs, y = load_labelled(data, labels)
+    groups = groups if groups is not None else (labelled_sources(data) if labels is None else None)
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     info = {'train': str(data) if isinstance(data, (str, Path)) else None}
     if layer == 'auto':
@@ -407,7 +436,7 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     else:
         acts = get_activations(model, tok, convs, _layer_list(layer), reading, cache=cache, progress=progress)
         info.update(layer_selection='given')
-    det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y)
+    det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y, groups)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
 
@@ -506,7 +535,7 @@ def guarded_generate(model, tok, convs, # conversations (strings or dicts); a si
 # %% ../nbs/04_monitor.ipynb #4e2a4a12
 DEFAULT_METHOD = 'two-vector'   # the out-of-the-box detector's method: chosen on the study's dev split (20_study_safety)
 
-def shipped_safety(name:str='train' # 'train' or 'adversarial'
+def shipped_safety(name:str='train' # 'train', 'adversarial' or 'benchmark' (19_benchmark_safety)
                   )->Path:
     "Path of a shipped labelled safety set in `data/safety`"
     p = data_dir()/'safety'/f'{name}.jsonl'
