@@ -748,14 +748,15 @@ def _layer_arg(ctx, param, value):
 @click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='sensitive', show_default=True,
               help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign out-of-fold scores, 'sensitive' = the lower of the last two")
 @click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True, help="For 'fpr' and 'sensitive'")
-@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as JSON')
+@click.option('--per-source', is_flag=True, help="Also report each source's TPR/FPR (the test file needs a `source` column)")
+@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as one JSON object')
 @pass_session
-def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, as_json):
+def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, per_source, as_json):
     "Fit a harmfulness monitor and report its accuracy, AUROC and threshold on held-out prompts."
     from persona_vectors.monitor import evaluate
     with s.err.status('evaluating ...'):
         res = evaluate(train=train, test=test, model=model_name or s.config['model'], layer=layer, method=method, reading=reading,
-                       calibration=calibration, target_fpr=target_fpr)
+                       calibration=calibration, target_fpr=target_fpr, per_source=per_source)
     if as_json: return echo_json(res)
     _print_result(s, res, f'monitor ({method}, {reading})')
 

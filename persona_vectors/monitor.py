@@ -28,8 +28,8 @@ __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_T
            'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics',
            'separation', 'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector',
            'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
-           'check_prompt']
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector',
+           'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -573,24 +573,49 @@ def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last', 
 
 def _layers_out(det:Detector): return det.layers[0] if len(det.layers) == 1 else det.layers
 
+def calibrated_for(det:Detector)->str:
+    "In words: the false-alarm rate (or other rule) a fitted detector's threshold was calibrated for, and on which scores"
+    where = {'out-of-source scores': 'benign prompts of held-out sources', 'out-of-fold scores': 'held-out (out-of-fold) benign prompts'}.get(det.info.get('threshold_from'), 'benign training prompts')
+    if det.calibration == 'fpr': return f'at most {det.target_fpr:.0%} false alarms on {where}'
+    if det.calibration == 'sensitive': return f'the lower of the best-accuracy cut and at most {det.target_fpr:.0%} false alarms on {where}'
+    if det.calibration == 'cv': return 'best out-of-fold accuracy (no false-alarm target)'
+    return "best training accuracy, the research's rule (no false-alarm target)"
+
+def _per_source_report(y, scores, threshold, sources)->dict:
+    "{'per_source': {source: {label, n, tpr, fpr, accuracy}}, 'worst_source', 'mean_source_accuracy'} (19_benchmark_safety)"
+    from .benchmark import per_source, summarize   # the benchmark module builds on this one
+    t = per_source(y, scores, threshold, sources)
+    s = summarize(t)
+    rows = {r.source: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r._asdict().items() if k != 'source'}
+            for r in t.itertuples(index=False)}
+    return {'per_source': rows, 'worst_source': s['worst_source'], 'worst_source_accuracy': s['worst_accuracy'], 'mean_source_accuracy': s['mean_accuracy']}
+
 def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the out-of-the-box detector
              test=None, # labelled prompts to test on; None: the shipped adversarial set
              model=None, # model name (loaded once per process) or a (model, tok) pair; None: the default model
              layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on the training data only)
              method:str='two-vector', reading:str='last',
              calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
-             target_fpr:float=DEFAULT_TARGET_FPR)->dict:
+             target_fpr:float=DEFAULT_TARGET_FPR,
+             per_source:bool=False # also report each test source's TPR/FPR (the test data needs a `source` column)
+            )->dict:
     "Fit a detector on `train` and report accuracy, AUROC, F1, FPR, the layer and threshold on `test`"
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
-    convs, y = load_labelled(test if test is not None else shipped_safety('adversarial'))
+    test_data = test if test is not None else shipped_safety('adversarial')
+    convs, y = load_labelled(test_data)
+    sources = labelled_sources(test_data) if per_source else None
+    if per_source and sources is None: raise ValueError(f'per-source results need a `source` column in every row of the test data ({test_data})')
     if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
     m, tok = _model_and_tok(model)
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
-    res = detection_metrics(y, det.score(m, tok, convs, cache=True), det.threshold)
+    scores = det.score(m, tok, convs, cache=True)
+    res = detection_metrics(y, scores, det.threshold)
     res.pop('n')
     return {**res, 'layer': _layers_out(det), 'threshold': det.threshold, 'n_train': det.info['n_train'], 'n_test': len(y),
-            'method': det.method, 'reading': det.reading, 'calibration': det.calibration, 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
+            'method': det.method, 'reading': det.reading, 'calibration': det.calibration, 'target_fpr': det.target_fpr,
+            'calibrated_for': calibrated_for(det), 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
+            **(_per_source_report(y, scores, det.threshold, sources) if per_source else {}),
             'train': str(train) if train is not None and isinstance(train, (str, Path)) else ('shipped' if train is None else 'rows'),
             'test': str(test) if isinstance(test, (str, Path)) else ('shipped adversarial' if test is None else 'rows')}
 
@@ -606,4 +631,4 @@ def check_prompt(prompt:str, # the prompt to check
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
-            'layer': _layers_out(det), 'reading': det.reading, 'model': model_name(m)}
+            'layer': _layers_out(det), 'reading': det.reading, 'calibrated_for': calibrated_for(det), 'model': model_name(m)}
