@@ -15,7 +15,8 @@ from scipy.stats import bootstrap
 import persona_vectors
 from .models import as_conversation, model_name
 from .extract import generate_responses, get_activations, load_prompts
-from .vectors import PersonaVector, VectorLibrary, atomic_write
+from .vectors import PersonaVector, VectorLibrary
+from .core import atomic_write
 from .finetune import load_finetuned, is_adapter_dir, training_info, response_projections
 
 # %% auto #0

@@ -20,7 +20,8 @@ from .models import (as_conversation, encode_conversation, has_chat_template, pa
                                     model_name, stop_token_ids, load_model)
 from .hooks import add_vectors, hooked, n_layers, get_layers
 from .extract import get_activations, load_prompts, cache_key
-from .vectors import PersonaVector, normalize, atomic_write
+from .vectors import PersonaVector, normalize
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['PII_RULES', 'PII_FIELDS', 'STEER_MODES', 'GRAD_SAMPLE_MODES', 'luhn_ok', 'PIIMatch', 'find_pii', 'redact_pii',

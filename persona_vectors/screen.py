@@ -15,16 +15,17 @@ from tqdm.auto import tqdm
 import persona_vectors
 from .models import (encode_conversation, has_chat_template, supports_system_role, pad_batch, model_device,
                                     model_name, stop_token_ids, load_model)
-from .hooks import forward_to, n_layers, compile_blocks
+from .hooks import n_layers, compile_blocks, length_batches, read_batched
 from .extract import _reducer, model_fingerprint, tokenizer_fingerprint, cache_key
-from .vectors import PersonaVector, atomic_write
+from .vectors import PersonaVector
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',
-           'encode_sample', 'trait_units', 'length_batches', 'project_encoded', 'naive_projections',
-           'generate_from_ids', 'score_chunk', 'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk',
-           'chunk_ok', 'read_chunk', 'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen',
-           'screen_dataset', 'dist_env', 'screen_distributed', 'slurm_scripts', 'report_summary']
+           'encode_sample', 'trait_units', 'project_encoded', 'naive_projections', 'generate_from_ids', 'score_chunk',
+           'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk', 'chunk_ok', 'read_chunk',
+           'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen', 'screen_dataset', 'dist_env',
+           'screen_distributed', 'slurm_scripts', 'report_summary']
 
 # %% ../nbs/10_screen.ipynb #30349381
 DATA_FORMATS = ('.jsonl', '.csv', '.parquet', '.json')
@@ -193,19 +194,6 @@ def trait_units(vecs, # PersonaVectors (or one)
         out[v.name] = (l, v.unit(l).float())
     return out
 
-def length_batches(lengths:list[int], # tokens per sample
-                   batch_size:int, # rows per batch at most
-                   token_budget:int|None=None # padded tokens (rows x longest) per batch at most
-                  )->list[list[int]]:
-    "Sample indices grouped into batches of similar length, longest first"
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    out, cur = [], []
-    for i in order:
-        if cur and (len(cur) == batch_size or (token_budget and (len(cur) + 1) * lengths[cur[0]] > token_budget)):
-            out.append(cur); cur = []
-        cur.append(i)
-    return out + [cur] if cur else out
-
 def project_encoded(model, enc:list, # [(token ids, prompt length)], each with a response of at least one token
                     units:dict, # from `trait_units`
                     batch_size:int=32, # rows per forward pass
@@ -217,11 +205,12 @@ def project_encoded(model, enc:list, # [(token ids, prompt length)], each with a
     for j, n in enumerate(names): by_layer.setdefault(units[n][0], []).append(j)
     U = {l: torch.stack([units[names[j]][1] for j in js], 1).to(dev, torch.float32) for l, js in by_layer.items()}
     out = {r: np.full((len(enc), len(names)), np.nan) for r in ('response', 'prompt')}
-    for idx in length_batches([len(e[0]) for e in enc], batch_size, token_budget):
-        batch = pad_batch([enc[i][0] for i in idx], pad_id, 'right', dev)
+    def reduce_for(idx, batch):   # the response mean and the last prompt token, in one pass
         n_p, n_t = torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx])
         resp, last = (_reducer(r, n_p, n_t, batch['input_ids'].shape[1], dev) for r in ('response', 'last'))
-        with torch.inference_mode(): got = forward_to(model, batch, list(U), reduce=lambda h: (resp(h), last(h)))
+        return lambda h: (resp(h), last(h))
+    for idx, got in read_batched(model, [e[0] for e in enc], list(U), reduce_for, batch_size=batch_size,
+                                 token_budget=token_budget, pad_id=pad_id):
         for l, js in by_layer.items():
             for r, x in zip(('response', 'prompt'), got[l]): out[r][np.ix_(idx, js)] = (x @ U[l]).double().cpu().numpy()
     return out
