@@ -26,11 +26,12 @@ from .core import data_dir, layer_list
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
-           'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics',
-           'separation', 'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector',
-           'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector',
-           'calibrated_for', 'evaluate', 'check_prompt']
+           'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
+           'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
+           'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
+           'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict', 'prefill_guard', 'Guard',
+           'guarded_generate', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training',
+           'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -133,7 +134,7 @@ def fpr_threshold(scores, # benign (and optionally harmful) scores, higher = mor
 # %% ../nbs/04_monitor.ipynb #12a36b3b
 MONITOR_READINGS = ('last', 'mean')
 CALIBRATIONS = ('train', 'cv', 'fpr', 'sensitive')
-DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'sensitive', 0.1   # what `fit_detector` and the out-of-the-box detector use (20_study_safety)
+DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'fpr', 0.05   # what `fit_detector` and the out-of-the-box detector use (19_benchmark_safety)
 
 def _group_folds(y, groups, folds:int, seed:int=0)->list|None:
     "Stratified folds that never split a group (a source); None when each class does not span at least 2 groups"
@@ -431,6 +432,9 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     groups = groups if groups is not None else (labelled_sources(data) if labels is None else None)
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     info = {'train': str(data) if isinstance(data, (str, Path)) else None}
+    if layer == 'default':
+        layer = default_layers(model.config.num_hidden_layers)
+        info.update(layer_selection='default')
     if layer == 'auto':
         acts = get_activations(model, tok, convs, range(model.config.num_hidden_layers + 1), reading, cache=cache, progress=progress)
         cv = cross_validate_layers(acts, y, method, reading, folds=folds, **kwargs)
@@ -438,7 +442,7 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
         info.update(layer_selection='cv', cv_accuracy=cv[layer]['accuracy'])
     else:
         acts = get_activations(model, tok, convs, layer_list(layer, empty_ok=False), reading, cache=cache, progress=progress)
-        info.update(layer_selection='given')
+        info.setdefault('layer_selection', 'given')
     det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y, groups)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
@@ -536,7 +540,19 @@ def guarded_generate(model, tok, convs, # conversations (strings or dicts); a si
     return (texts[0] if single else texts), total
 
 # %% ../nbs/04_monitor.ipynb #4e2a4a12
-DEFAULT_METHOD = 'two-vector'   # the out-of-the-box detector's method: chosen on the study's dev split (20_study_safety)
+DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
+DEFAULT_LAYER_FRACTIONS = (0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
+DEFAULT_PARAMS = {'C': 0.1}   # the method's own settings (same study)
+
+def default_layers(n_layers:int # the model's number of blocks
+                  )->list[int]:
+    "The out-of-the-box detector's layers for a model of `n_layers` blocks (`DEFAULT_LAYER_FRACTIONS` of its depth)"
+    return sorted({min(n_layers, max(1, round(f * n_layers))) for f in DEFAULT_LAYER_FRACTIONS})
+
+def default_config()->dict:
+    "The out-of-the-box detector's settings: method, layers (a function of the model's depth), reading, threshold rule"
+    return dict(method=DEFAULT_METHOD, layers=default_layers, reading='last', calibration=DEFAULT_CALIBRATION,
+                target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS) if DEFAULT_METHOD == 'probe' else {})
 
 def shipped_safety(name:str='train' # 'train', 'adversarial' or 'benchmark' (19_benchmark_safety)
                   )->Path:
@@ -558,19 +574,26 @@ def _data_hash(data)->str:
     convs, y = load_labelled(data)
     return cache_key('rows', convs, y.tolist())
 
-_RECIPE = 2   # bump when fitting changes in a way the key below does not see
+def shipped_training()->list[dict]:
+    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped') and the benchmark's sources but the adversarial set's"
+    bench = [r for r in load_prompts(shipped_safety('benchmark')) if not r['source'].startswith('project_adversarial')]   # `evaluate`'s default test stays unseen
+    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + bench
 
-def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
-                     train=None, # labelled prompts; None: the shipped training set
+_RECIPE = 3   # bump when fitting changes in a way the key below does not see
+
+def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
+                     layer='default', # 'default' (`default_layers`), 'auto' (cross-validation), a layer or a list
+                     train=None, # labelled prompts; None: `shipped_training()`
                      calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR
                     )->Detector:
-    "The detector fitted on `train` (default: the shipped set), fitted once per model and data and kept in the cache"
-    train = train if train is not None else shipped_safety('train')
-    key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr)
+    "The detector fitted on `train` (default: the shipped sets), fitted once per model and data and kept in the cache"
+    train = train if train is not None else shipped_training()
+    params = DEFAULT_PARAMS if method == DEFAULT_METHOD == 'probe' else {}
+    key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr, params)
     path = cache_dir('monitors')/key
     try: return load_detector(path.with_suffix('.safetensors'))
     except (VectorFileError, ValueError, KeyError): pass   # missing or damaged: fit it again
-    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr)
+    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr, **params)
     det.to_vector(f'monitor-{method}').save(path)
     return det
 
@@ -596,8 +619,8 @@ def _per_source_report(y, scores, threshold, sources)->dict:
 def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the out-of-the-box detector
              test=None, # labelled prompts to test on; None: the shipped adversarial set
              model=None, # model name (loaded once per process) or a (model, tok) pair; None: the default model
-             layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on the training data only)
-             method:str='two-vector', reading:str='last',
+             layer='default', # 'default' (`default_layers`), 'auto' (cross-validation on the training data only), a layer or a list
+             method:str=DEFAULT_METHOD, reading:str='last',
              calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
              target_fpr:float=DEFAULT_TARGET_FPR,
              per_source:bool=False # also report each test source's TPR/FPR (the test data needs a `source` column)
@@ -624,7 +647,7 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
 
 def check_prompt(prompt:str, # the prompt to check
                  model=None, # model name or (model, tok) pair; None: the default model
-                 method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
+                 method:str=DEFAULT_METHOD, reading:str='last', layer='default',
                  train=None, # labelled prompts for the detector; None: the shipped training set
                  detector:Detector|None=None, # use this detector instead
                  calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR)->dict:
