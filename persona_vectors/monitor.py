@@ -609,7 +609,7 @@ def calibrated_for(det:Detector)->str:
 
 def _per_source_report(y, scores, threshold, sources)->dict:
     "{'per_source': {source: {label, n, tpr, fpr, accuracy}}, 'worst_source', 'mean_source_accuracy'} (19_benchmark_safety)"
-    from .benchmark import per_source, summarize   # the benchmark module builds on this one
+    from persona_vectors.benchmark import per_source, summarize   # the benchmark module builds on this one
     t = per_source(y, scores, threshold, sources)
     s = summarize(t)
     rows = {r.source: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r._asdict().items() if k != 'source'}
