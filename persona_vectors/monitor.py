@@ -18,7 +18,7 @@ from sklearn.model_selection import StratifiedKFold, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 from fastcore.basics import patch
 
-from .models import load_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
+from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
 from .hooks import hooked
 from .extract import get_activations, load_prompts, model_fingerprint, cache_key
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
@@ -561,14 +561,6 @@ def shipped_safety(name:str='train' # 'train', 'adversarial' or 'benchmark' (19_
     if not p.exists(): raise FileNotFoundError(f'shipped safety set not found: {p}')
     return p
 
-_MODELS = {}
-def _model_and_tok(model)->tuple:
-    "(model, tok) from a (model, tok) pair or a name, loaded once per process"
-    if isinstance(model, (tuple, list)): return tuple(model)
-    name = model or DEFAULT_MODEL
-    if name not in _MODELS: _MODELS[name] = load_model(name)
-    return _MODELS[name]
-
 def _data_hash(data)->str:
     if isinstance(data, (str, Path)): return hashlib.sha256(Path(data).read_bytes()).hexdigest()
     convs, y = load_labelled(data)
@@ -632,7 +624,7 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
     sources = labelled_sources(test_data) if per_source else None
     if per_source and sources is None: raise ValueError(f'per-source results need a `source` column in every row of the test data ({test_data})')
     if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
-    m, tok = _model_and_tok(model)
+    m, tok = as_model(model, keep=True)
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
     scores = det.score(m, tok, convs, cache=True)
@@ -653,7 +645,7 @@ def check_prompt(prompt:str, # the prompt to check
                  calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR)->dict:
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
-    m, tok = _model_and_tok(model)
+    m, tok = as_model(model, keep=True)
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,

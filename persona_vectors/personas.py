@@ -14,16 +14,15 @@ from .models import generate, model_name
 from .hooks import n_layers
 from .core import atomic_write, data_dir, home_dir
 from .extract import load_trait, load_prompts, trait_conversations, extract_contrastive
-from .vectors import (VectorLibrary, PersonaVector, validate_name, blend_vectors,
+from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name, blend_vectors,
                                      orthogonalize as orthogonalize_vectors)
 
 # %% auto #0
-__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'PersonaNotFound',
-           'extract_json', 'extract_list', 'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
+__all__ = ['ARCHETYPES', 'GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'extract_json', 'extract_list',
+           'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
 
 # %% ../nbs/08_personas.ipynb #62bb3edb
 ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')
-AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
 
 def archetype_path(name:str # one of `ARCHETYPES`
                   )->Path:
@@ -36,10 +35,6 @@ def default_questions(n:int|None=None # at most this many (the first n, a fixed 
     "The shipped open extraction questions"
     qs = [r['prompt'] for r in load_prompts(data_dir()/'personas'/'questions.jsonl')]
     return qs[:n] if n else qs
-
-# %% ../nbs/08_personas.ipynb #74ff2ff5
-class PersonaNotFound(ValueError):
-    "A persona or archetype name that does not exist; the message lists the ones that do"
 
 # %% ../nbs/08_personas.ipynb #2adf0cc3
 _FENCE = re.compile(r'```(?:json|JSON|python)?\s*\n?(.*?)```', re.S)

@@ -14,10 +14,10 @@ from fastcore.basics import patch
 from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device
 from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
 from .extract import get_activations
-from .vectors import (VectorLibrary, PersonaVector, VectorNotFound, validate_name, normalize,
+from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name,
                                      remove_component, blend_vectors)
 from .core import STRENGTH_LIMIT, check_strength, layer_list
-from .personas import PersonaManager, PersonaNotFound
+
 
 # %% auto #0
 __all__ = ['STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'steer_mode', 'residual_scale', 'parse_blend', 'SteerResult',
@@ -104,7 +104,7 @@ class SteeringEngine:
     "Generate with persona vectors added at steering layers and the safety axis capped at capping layers"
     def __init__(self, model=None, tok=None, # model and tokenizer; None: `load_model()`
                  library:VectorLibrary|None=None, # default `VectorLibrary()` (or the persona manager's)
-                 personas:PersonaManager|None=None, # default `PersonaManager(library)`
+                 personas=None, # a `personas.PersonaManager` over the same library (optional)
                  steering_layers=None, # default: each persona's own default layer
                  capping_layers=None, # default: the safety axis' capping layers
                  safety_axis:str=SAFETY_AXIS, # name of the axis to cap on and to orthogonalize against
@@ -120,7 +120,7 @@ class SteeringEngine:
         elif tok is None: raise ValueError('give the tokenizer together with the model')
         self.model, self.tok = model, tok
         self.library = library if library is not None else (personas.library if personas is not None else VectorLibrary())
-        self.personas = personas if personas is not None else PersonaManager(self.library)
+        self.personas = personas
         self.steering_layers = layer_list(steering_layers)
         self.capping_layers = layer_list(capping_layers)
         self.safety_axis, self.orthogonalize, self.monitor = safety_axis, orthogonalize, monitor
@@ -132,7 +132,8 @@ class SteeringEngine:
 
     def available(self)->list[str]:
         "Persona vectors that can be steered with"
-        return self.personas.available()
+        if self.personas is not None: return self.personas.available()
+        return [n for n in self.library.list() if n not in AXIS_NAMES]
 
 # %% ../nbs/06_steer.ipynb #dfad10c3
 @patch

@@ -17,10 +17,10 @@ import persona_vectors
 from .core import home_dir, atomic_write
 
 # %% auto #0
-__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'normalize', 'project_onto', 'remove_component', 'VectorFileError',
-           'VectorModelMismatch', 'validate_name', 'PersonaVector', 'orthogonalize', 'layer_cosines', 'blend_vectors',
-           'percentile_floor', 'gguf_direction', 'write_control_vector_gguf', 'read_control_vector_gguf',
-           'VectorNotFound', 'VectorLibrary']
+__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'AXIS_NAMES', 'normalize', 'project_onto', 'remove_component',
+           'VectorFileError', 'VectorModelMismatch', 'validate_name', 'PersonaVector', 'orthogonalize', 'layer_cosines',
+           'blend_vectors', 'percentile_floor', 'gguf_direction', 'write_control_vector_gguf',
+           'read_control_vector_gguf', 'VectorNotFound', 'PersonaNotFound', 'VectorLibrary']
 
 # %% ../nbs/03_vectors.ipynb #2df3bbb5
 def _as_float(v, what:str='vector')->torch.Tensor:
@@ -496,6 +496,11 @@ def read_control_vector_gguf(path, # a `.gguf` control vector
 class VectorNotFound(KeyError):
     "No vector of that name in the library"
     def __str__(self): return str(self.args[0])
+
+class PersonaNotFound(ValueError):
+    "A persona or archetype name that does not exist; the message lists the ones that do"
+
+AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
 
 def _read_any(path:Path)->PersonaVector:
     "Read a pair or a GGUF by its suffix"
