@@ -13,6 +13,7 @@ import torch
 from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device
 from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
 from .extract import get_activations
+from .files import VectorFileError, DamagedFileWarning
 from .vectors import (VectorLibrary, PersonaVector, VectorNotFound, validate_name, normalize,
                                      remove_component, blend_vectors)
 from .personas import PersonaManager, PersonaNotFound
@@ -190,23 +191,26 @@ def _steering_layers(self:SteeringEngine, weights:dict, layers=None)->list[int]:
     if bad: raise ValueError(f'steering layers {bad} are outside 0..{n_layers(self.model)}')
     return ls
 
-def _direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
+def _direction(self:SteeringEngine, name:str, layer:int,
+               orthogonalize:bool|None=None # remove the safety-axis component; None: the engine's setting
+              )->torch.Tensor:
     "Unit steering direction of `name` at `layer`: the safety-axis component removed when the engine orthogonalizes"
     u = self.vector(name).unit(layer)
-    ax = self.safety() if self.orthogonalize and name != self.safety_axis else None
+    ortho = self.orthogonalize if orthogonalize is None else orthogonalize
+    ax = self.safety() if ortho and name != self.safety_axis else None
     if ax is None or layer not in ax.vectors: return u
     r = remove_component(u, ax[layer])
     if r.norm() < 1e-3: raise ValueError(f'{name!r} at layer {layer} lies along the safety axis: nothing is left once that is removed '
                                          f'(pass orthogonalize=False to the engine to steer along it)')
     return _unit(r)
 
-def _steering_vectors(self:SteeringEngine, weights:dict, layers=None)->dict[int, torch.Tensor]:
+def _steering_vectors(self:SteeringEngine, weights:dict, layers=None, orthogonalize:bool|None=None)->dict[int, torch.Tensor]:
     "{layer: vector to add} for {persona: strength}, on the documented strength scale"
     ls = self.steering_layers_for(weights, layers)
     scale = residual_scale(self.model, self.tok, ls)
     out = {}
     for l in ls:
-        d = blend_vectors([(self.direction(n, l), s) for n, s in weights.items()])
+        d = blend_vectors([(self.direction(n, l, orthogonalize), s) for n, s in weights.items()])
         out[l] = d * (STRENGTH_UNIT * scale[l] / len(ls))
     return out
 
@@ -226,6 +230,19 @@ def _cap_spec(self:SteeringEngine)->tuple[dict, dict, str|None]:
     return {l: ax[l] for l in ls}, {l: floors[l] for l in ls}, None
 
 SteeringEngine.cap_spec = _cap_spec
+
+# %% ../nbs/06_steer.ipynb #f11e0d20
+def _damaged_axis(self:SteeringEngine, active:dict, capping:bool)->str|None:
+    "Why the safety axis is left aside for this call (it is damaged and nothing asked for needs it), else None"
+    if not self.safety_axis or self.safety_axis not in self.library or (active and capping): return None
+    try: self.safety(); return None
+    except VectorFileError as e:
+        what = 'capping' if not active else 'orthogonalizing against it'
+        note = f'{e} ({what} skipped: this call does not need it)'
+        warnings.warn(note, DamagedFileWarning)
+        return note
+
+SteeringEngine.damaged_axis = _damaged_axis
 
 # %% ../nbs/06_steer.ipynb #b2256278
 def _project(self:SteeringEngine, prompt:str, response:str, weights:dict, system:str|None=None)->tuple[float|None, dict]:
@@ -260,8 +277,9 @@ def _generate_steered(self:SteeringEngine, prompt:str, # the user message
     "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
     weights = self.weights(persona, strength, blend)
     active = {n: s for n, s in weights.items() if s != 0}
-    vecs = self.steering_vectors(active, layers) if active else {}
-    axes, floors, note = self.cap_spec() if capping else ({}, {}, None)
+    axis_note = self.damaged_axis(active, capping)
+    vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
+    axes, floors, note = self.cap_spec() if capping and not axis_note else ({}, {}, axis_note)
     stats = verdict = text = None
     guard = getattr(self.monitor, 'guard', None)  # a detector (monitor.Detector/Guard): read the prompt from the prefill pass
     with ExitStack() as stack:
