@@ -9,7 +9,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['DamagedFile', 'DamagedFileWarning', 'VectorFileError', 'new_temp', 'validate_name', 'read_meta', 'check_tensor_file',
-           'library_names', 'verify_pair', 'read_state']
+           'library_names', 'verify_pair', 'read_state', 'model_problem']
 
 # %% ../nbs/02a_files.ipynb #f11e0d03
 class DamagedFile(ValueError):
@@ -137,3 +137,23 @@ def read_state(path:Path, # the persona state file, `<home>/state.json`
     if not isinstance(s, dict) or not isinstance(s.get('loaded', []), list) or not all(isinstance(n, str) for n in s.get('loaded', [])):
         raise DamagedFile(path, 'expected {"loaded": [names]}', repair)
     return {**s, 'loaded': list(s.get('loaded', []))}
+
+# %% ../nbs/02a_files.ipynb #f11e0d18
+_HF_PART = r'[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?'
+_HF_ID = re.compile(f'{_HF_PART}(?:/{_HF_PART})?')
+
+def model_problem(name:str, # a model name as a user gives it
+                  embedded=() # the embedded model names (`models.EMBEDDED_MODELS`)
+                 )->str|None:
+    "Why `name` cannot name a model, or None when it can (an embedded name, a model folder, a .gguf file or a Hugging Face id)"
+    if not isinstance(name, str) or not name.strip(): return 'the model name is empty'
+    if name.lower() in embedded: return None
+    p = Path(name).expanduser()
+    if name.lower().endswith('.gguf'): return None if p.is_file() else f'GGUF file not found: {name}'
+    if p.is_dir(): return None if (p/'config.json').is_file() else f'{name} is a folder without config.json (not a model saved by save_pretrained)'
+    if p.exists(): return f'{name} is a file, not a model folder or a .gguf file'
+    if name.startswith(('/', '.', '~')) or '\\' in name or name.count('/') > 1: return f'model folder not found: {name}'
+    if not _HF_ID.fullmatch(name):
+        return (f'{name!r} is not a model name: give an embedded model ({", ".join(embedded) or "smollm2"}), a folder saved by '
+                'save_pretrained, a .gguf file or a Hugging Face id like org/name')
+    return None
