@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device
+from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device, encode_conversation, check_lengths
 from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
 from .extract import get_activations
 from .files import VectorFileError, DamagedFileWarning
@@ -276,6 +276,7 @@ def _generate_steered(self:SteeringEngine, prompt:str, # the user message
                      )->SteerResult:
     "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
     weights = self.weights(persona, strength, blend)
+    check_lengths(self.model, [encode_conversation(self.tok, {'prompt': prompt, 'system': system})[0]], max_new_tokens, 'prompt', [prompt])
     active = {n: s for n, s in weights.items() if s != 0}
     axis_note = self.damaged_axis(active, capping)
     vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
