@@ -502,7 +502,7 @@ def list_cmd(s:Session, only_loaded, as_json):
     from rich.table import Table
     t = Table(title=f'vectors in {s.home/"vectors"}')
     t.add_column('name', no_wrap=True, min_width=max(len(r['name']) for r in rows))  # a name is never cut or wrapped
-    for c in ('kind', 'model', 'layers', 'reading', 'n', 'created', 'loaded'): t.add_column(c, overflow='fold')
+    for c in ('kind', 'model', 'layers', 'reading', 'n', 'created', 'loaded'): t.add_column(c, overflow='fold', min_width=min(len(c), 6))
     for r in rows:
         if not r['valid']: t.add_row(r['name'], '[red]invalid[/]', r['error'], '', '', '', '', ''); continue
         t.add_row(r['name'], r['kind'], str(r['model']), fmt_layers(r['layers'] or []), str(r['reading']),
@@ -686,7 +686,7 @@ def describe_steering(r, blend:dict|None=None, # the blend's weights as given (t
 def generate(s:Session, prompt, persona, strength, blend, system, no_safety, max_new_tokens, seed, sample, temperature, layers,
              model_name, as_json):
     "Generate one reply to PROMPT (use - to read it from stdin), steered by a persona or a blend."
-    if prompt == '-': prompt = sys.stdin.read()
+    if prompt == '-': prompt = sys.stdin.read().rstrip('\n')
     if not prompt.strip(): raise click.UsageError('PROMPT is empty')
     st = steer_settings(s, persona, strength, blend)
     c = s.config
@@ -909,7 +909,7 @@ def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
 
     \b
     Exit status: 0 not flagged, 3 flagged, 1 error, 2 bad usage."""
-    if prompt == '-': prompt = sys.stdin.read()
+    if prompt == '-': prompt = sys.stdin.read().strip()
     if not prompt.strip(): raise click.UsageError('PROMPT is empty')
     from persona_vectors.monitor import check_prompt
     with s.err.status('checking ...'): res = check_prompt(prompt, model=model_name or s.config['model'], train=train, layer=layer)

@@ -306,11 +306,11 @@ def check_lengths(model, seqs, # token ids, one list per input
     if ctx is None: return
     for i, s in enumerate(seqs):
         if len(s) + reserve > ctx:
-            t = texts[i] if texts is not None else None
-            t = as_conversation(t)['prompt'] if isinstance(t, (str, dict)) else None
+            c = as_conversation(texts[i]) if texts is not None and isinstance(texts[i], (str, dict)) else {}
+            field = max((k for k in ('system', 'prompt', 'response') if c.get(k)), key=lambda k: len(c[k]), default=None)
+            quote = f' (its {"system prompt" if field == "system" else field} has {len(c[field]):,} characters: {c[field][:30]!r}...)' if field else ''
             room = f'; {reserve} more are kept for the reply' if reserve else ''
-            raise InputTooLong(f'{what} {i + 1} of {len(seqs)} is {len(s):,} tokens' + (f' ({len(t):,} characters, {t[:40]!r}...)' if t else '')
-                               + f', but the model reads at most {ctx:,}{room}: shorten it')
+            raise InputTooLong(f'{what} {i + 1} of {len(seqs)} is {len(s):,} tokens{quote}, but the model reads at most {ctx:,}{room}: shorten it')
 
 # %% ../nbs/00_models.ipynb #cd8432b4
 def generate(model, tok, convs, # conversations (strings or dicts); a single one returns a string

@@ -581,7 +581,7 @@ def check_prompt(prompt:str, # the prompt to check
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
     m, tok = _model_and_tok(model)
-    _check_fits(m, tok, [prompt], 'the prompt:')
+    _check_fits(m, tok, [prompt], 'prompt')
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
