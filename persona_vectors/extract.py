@@ -16,6 +16,7 @@ import persona_vectors
 from .models import (as_conversation, encode_conversation, pad_batch, model_device, model_name,
                                     generate, cache_dir, check_lengths)
 from .hooks import forward_to
+from .files import new_temp
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
@@ -218,7 +219,7 @@ def activation_key(model, convs, layers, reading, tok)->str:
 def atomic_write_text(path:Path, text:str):
     "Write `text` to `path` through a temporary file and a rename, so readers never see half a file"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=path.parent)
+    fd, tmp = new_temp(path)  # 0666 less the umask: these files are read by people and other programs
     try:
         with os.fdopen(fd, 'w') as f: f.write(text)
         os.replace(tmp, path)
