@@ -11,44 +11,28 @@ from pathlib import Path
 import click
 import yaml
 
-from .files import (DamagedFile, DamagedFileWarning, VectorFileError, new_temp, library_names, verify_pair,
-                                   read_state, model_problem)
+from .core import HOME_ENV, STRENGTH_LIMIT, atomic_write, check_strength, home_dir
+from .files import (DamagedFile, DamagedFileWarning, VectorFileError, library_names, verify_pair,
+                                   read_state, model_problem, ARCHETYPES, AXIS_NAMES)
+
 
 # %% auto #0
-__all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER', 'ARCHETYPES', 'AXIS_NAMES', 'EMBEDDED_MODELS',
-           'EXPECTED_ERRORS', 'STATE_REPAIR', 'CONTEXT', 'pass_session', 'SOURCES', 'CHAT_HELP', 'FLAGGED_EXIT',
-           'SCREEN_SCORES', 'cli_home', 'atomic_write', 'Setting', 'parse_setting', 'config_path', 'read_config_file',
+__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'STATE_REPAIR', 'CONTEXT', 'pass_session', 'SOURCES',
+           'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'Setting', 'parse_setting', 'config_path', 'read_config_file',
            'salvage_config', 'load_config', 'save_config', 'set_setting', 'model_layers', 'check_setting', 'cli_words',
            'one_line', 'FriendlyGroup', 'vector_repair', 'Session', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table',
            'cli', 'main', 'config', 'config_show', 'config_set', 'config_get', 'config_unset', 'config_reset',
-           'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create', 'check_strength',
-           'parse_blend_spec', 'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
-           'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
-           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
-           'vector_is_current', 'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths',
-           'CommandDoc', 'doc_renderer']
+           'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create', 'parse_blend_spec',
+           'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState', 'ChatQuit',
+           'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor', 'monitor_evaluate',
+           'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets', 'vector_is_current',
+           'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths', 'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
-HOME_ENV = 'PERSONA_VECTORS_HOME'
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
 
-def cli_home()->Path:
-    "The home folder: `$PERSONA_VECTORS_HOME` or `~/.persona_vectors` (not created here)"
-    return Path(os.environ.get(HOME_ENV) or Path.home()/'.persona_vectors').expanduser()
-
-def atomic_write(path:Path, text:str):
-    "Write `text` to `path` via a temporary file in the same folder and `os.replace`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = new_temp(path)  # 0666 less the umask, like any file the user writes
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
 
 # %% ../nbs/13_cli.ipynb #b590f0a5
-STRENGTH_LIMIT = 8.0  # mirrors persona_vectors.steer.STRENGTH_LIMIT (checked by a test) so `config set` needs no torch
-
 _NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
 _TRUE, _FALSE = ('true', 'yes', 'on', '1'), ('false', 'no', 'off', '0')
 
@@ -142,7 +126,7 @@ CONFIG_HEADER = '# persona-steer settings. Edit with `persona-steer config set K
 
 def config_path(home:Path|None=None)->Path:
     "The settings file `<home>/config.yaml`"
-    return Path(home or cli_home())/'config.yaml'
+    return Path(home or home_dir(create=False))/'config.yaml'
 
 def read_config_file(home:Path|None=None)->dict:
     "The keys set in `<home>/config.yaml` (validated), or {} when there is no file"
@@ -195,11 +179,6 @@ def set_setting(key:str, value, home:Path|None=None, check:bool=True # also chec
     return v
 
 # %% ../nbs/13_cli.ipynb #f11e0d50
-# these mirror the library's (a test checks them) so that `config set` needs no torch
-ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')           # persona_vectors.personas.ARCHETYPES
-AXIS_NAMES = ('safety-axis', 'assistant-axis')                                   # persona_vectors.personas.AXIS_NAMES
-EMBEDDED_MODELS = ('smollm2', 'smollm2-135m-instruct', 'gemma3-270m', 'gemma-3-270m')  # persona_vectors.models.EMBEDDED_MODELS
-
 def _check_device(dev:str):
     "ValueError unless `dev` (cuda, cuda:N or mps) exists on this machine"
     import torch
@@ -213,10 +192,9 @@ def _check_device(dev:str):
 def model_layers(name:str)->int|None:
     "The number of blocks of model `name`, read from its config.json without loading weights; None when it cannot be found offline"
     try:
+        from persona_vectors.models import EMBEDDED_MODELS, resolve_model_path   # torch: only `config set *_layers` needs it
         p = Path(name).expanduser()
-        if name.lower() in EMBEDDED_MODELS or name.lower().endswith('.gguf'):
-            from persona_vectors.models import resolve_model_path
-            p = Path(resolve_model_path(name))
+        if name.lower() in EMBEDDED_MODELS or name.lower().endswith('.gguf'): p = Path(resolve_model_path(name))
         elif not p.is_dir():
             from huggingface_hub import try_to_load_from_cache
             f = try_to_load_from_cache(name, 'config.json')
@@ -231,10 +209,10 @@ def model_layers(name:str)->int|None:
 def check_setting(key:str, value, # a value from `parse_setting`
                   home:Path|None=None):
     "ValueError when a well-formed value cannot work here: a missing GPU or model, an unknown persona or archetype, a layer the model lacks"
-    home = Path(home or cli_home())
+    home = Path(home or home_dir(create=False))
     if key == 'device' and value not in ('auto', 'cpu'): _check_device(value)
     if key == 'model':
-        why = model_problem(value, EMBEDDED_MODELS)
+        why = model_problem(value)
         if why: raise ValueError(f'model: {why}')
     if key == 'persona' and value is not None:
         names = [n for n in library_names(home/'vectors') if n not in AXIS_NAMES]
@@ -302,7 +280,7 @@ def vector_repair(name:str)->str:
 class Session:
     "Config, vector library, persona manager and model of one `persona-steer` run, each built on first use"
     def __init__(self, home:Path|None=None):
-        self.home = Path(home or cli_home())
+        self.home = Path(home or home_dir(create=False))
         self._config = self._library = self._personas = self._engine = None
         self.model = self.tok = None
         self.out, self.err = _console(), _console(stderr=True)
@@ -623,12 +601,6 @@ def create(s:Session, name, archetype, description, trait_file, interactive, n_q
                 + (' (loaded)' if do_load else ''))
 
 # %% ../nbs/13_cli.ipynb #b46f1157
-def check_strength(strength:float)->float:
-    "`strength` if within ±STRENGTH_LIMIT, else a ValueError naming the range"
-    if not -STRENGTH_LIMIT <= strength <= STRENGTH_LIMIT or strength != strength:
-        raise ValueError(f'strength {strength:g} is out of range; use a value between {-STRENGTH_LIMIT:g} and {STRENGTH_LIMIT:g}')
-    return strength
-
 def parse_blend_spec(s:Session, spec:str|None)->dict|None:
     "A blend spec `a:0.5,b:0.3` parsed by the steering module, with every name checked against the library"
     if spec is None: return None
@@ -1091,7 +1063,7 @@ def _valid_data_file(p:Path)->bool:
 
 def copy_datasets(home:Path)->tuple[int, int]:
     "Copy the shipped data files (json/jsonl/csv/txt) into `<home>/datasets`, keeping valid existing copies; (copied, kept)"
-    from persona_vectors.personas import data_dir
+    from persona_vectors.core import data_dir
     src, dst, n_new, n_kept = Path(data_dir()), Path(home)/'datasets', 0, 0
     for f in sorted(src.rglob('*')):
         if not f.is_file() or f.suffix not in ('.json', '.jsonl', '.csv', '.txt'): continue
@@ -1109,7 +1081,8 @@ def vector_is_current(s:Session, name:str, model_name:str)->bool:
 
 def _archetype_source(s:Session, a:str):
     "The home copy of an archetype's trait file when valid (users may edit it), else the shipped one"
-    from persona_vectors.personas import archetype_path, data_dir
+    from persona_vectors.personas import archetype_path
+    from persona_vectors.core import data_dir
     shipped = Path(archetype_path(a))
     try: local = s.home/'datasets'/shipped.relative_to(Path(data_dir()))
     except ValueError: local = None

@@ -8,8 +8,8 @@ import hashlib, json, os, re, struct, tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DamagedFile', 'DamagedFileWarning', 'VectorFileError', 'new_temp', 'validate_name', 'read_meta', 'check_tensor_file',
-           'library_names', 'verify_pair', 'read_state', 'model_problem']
+__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'DamagedFile', 'DamagedFileWarning', 'VectorFileError', 'new_temp', 'validate_name',
+           'read_meta', 'check_tensor_file', 'library_names', 'verify_pair', 'read_state', 'model_problem']
 
 # %% ../nbs/02a_files.ipynb #f11e0d03
 class DamagedFile(ValueError):
@@ -25,6 +25,9 @@ class DamagedFile(ValueError):
     def with_repair(self, repair:str|None)->DamagedFile:
         "The same error with `repair` as the way to fix it"
         return type(self)(self.path, self.problem, repair)
+
+ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')   # the shipped archetypes (`08_personas`)
+AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
 
 class DamagedFileWarning(UserWarning):
     "A damaged file was left aside so that the work that does not need it goes on"
