@@ -18,9 +18,9 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 from fastcore.basics import patch
 
-from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
+from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL, check_lengths
 from .hooks import hooked
-from .extract import get_activations, load_prompts, model_fingerprint, cache_key
+from .extract import get_activations, load_prompts, model_fingerprint, cache_key, encode_for
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
 from .core import data_dir, layer_list
 
@@ -63,6 +63,7 @@ def load_labelled(data, # a .jsonl/.csv/.json file with prompt and label columns
         try: y.append(parse_label(lab))
         except ValueError as e: raise ValueError(f'{where}: row {i}: {e}') from None
         c = as_conversation(conv)
+        if not c['prompt'].strip(): raise ValueError(f'{where}: row {i} has an empty prompt')
         convs.append({'prompt': c['prompt'], 'system': c['system']} if c['system'] else c['prompt'])
     if not convs: raise ValueError(f'{where}: no labelled prompts')
     return convs, np.array(y, dtype=int)
@@ -344,7 +345,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     else: pv = (library if library is not None else VectorLibrary()).load(source)
     m = pv.meta
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
-        raise VectorFileError(f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
+        raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
                                  target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C']} if m['method'] == 'probe' else {}))
     _set_state(det, pv)
@@ -537,6 +538,10 @@ def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last', 
     det.to_vector(f'monitor-{method}').save(path)
     return det
 
+def _check_fits(m, tok, convs, what:str):
+    "`InputTooLong` for the first prompt longer than the model's context, before anything is fitted or scored"
+    check_lengths(m, [ids for ids, _ in encode_for(tok, convs, 'last')], what=what, texts=convs)
+
 def _layers_out(det:Detector): return det.layers[0] if len(det.layers) == 1 else det.layers
 
 def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the out-of-the-box detector
@@ -549,8 +554,10 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
     "Fit a detector on `train` and report accuracy, AUROC, F1, FPR, the layer and threshold on `test`"
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     convs, y = load_labelled(test if test is not None else shipped_safety('adversarial'))
-    if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
+    train_convs = load_labelled(train)[0] if train is not None else None   # bad data fails here, before a model is loaded
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, convs, 'test prompt')
+    if train_convs is not None: _check_fits(m, tok, train_convs, 'training prompt')
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
     res = detection_metrics(y, det.score(m, tok, convs, cache=True), det.threshold)
@@ -569,6 +576,7 @@ def check_prompt(prompt:str, # the prompt to check
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, [prompt], 'prompt')
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
