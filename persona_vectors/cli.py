@@ -842,28 +842,31 @@ def monitor():
     "Self-monitoring: detect harmful prompts from the model's own activations."
 
 def _layer_arg(ctx, param, value):
-    if value is None or value == 'auto': return value
+    if value is None or value in ('auto', 'default'): return value
     try: return int(value)
-    except ValueError: raise click.BadParameter(f"{value!r}: use auto or a layer number") from None
+    except ValueError: raise click.BadParameter(f"{value!r}: use default, auto or a layer number") from None
+
+_LAYER_HELP = "default (the out-of-the-box detector's layers), auto (cross-validation on the training data) or a layer number"
 
 @monitor.command('evaluate')
 @click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit on [default: shipped set]')
 @click.option('--test', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to test on [default: shipped set]')
 @click.option('--model', 'model_name', help='[default: config model]')
-@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
-@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe']), default='two-vector', show_default=True)
+@click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
+@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe']), default='probe', show_default=True)
 @click.option('--reading', type=click.Choice(['last', 'mean']), default='last', show_default=True)
-@click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='sensitive', show_default=True,
-              help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign out-of-fold scores, 'sensitive' = the lower of the last two")
-@click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True, help="For 'fpr' and 'sensitive'")
-@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as JSON')
+@click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='fpr', show_default=True,
+              help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign held-out scores (out-of-source when the training file has a source column), 'sensitive' = the lower of the last two")
+@click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.05, show_default=True, help="For 'fpr' and 'sensitive'")
+@click.option('--per-source', is_flag=True, help="Also report each source's TPR/FPR (the test file needs a `source` column)")
+@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as one JSON object')
 @pass_session
-def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, as_json):
+def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, per_source, as_json):
     "Fit a harmfulness monitor and report its accuracy, AUROC and threshold on held-out prompts."
     from persona_vectors.monitor import evaluate
     with s.err.status('evaluating ...'):
         res = evaluate(train=train, test=test, model=model_name or s.config['model'], layer=layer, method=method, reading=reading,
-                       calibration=calibration, target_fpr=target_fpr)
+                       calibration=calibration, target_fpr=target_fpr, per_source=per_source)
     if as_json: return echo_json(res)
     _print_result(s, res, f'monitor ({method}, {reading})')
 
@@ -873,7 +876,7 @@ FLAGGED_EXIT = 3  # `monitor check`'s exit status for a flagged prompt
 @click.argument('prompt')
 @click.option('--model', 'model_name', help='[default: config model]')
 @click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit the monitor on [default: shipped set]')
-@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
+@click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
 @click.option('--json', 'as_json', is_flag=True, help='Print the result as JSON')
 @pass_session
 def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
