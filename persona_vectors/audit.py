@@ -13,9 +13,10 @@ import torch
 from scipy.stats import bootstrap
 
 import persona_vectors
-from .models import as_conversation, model_name
+from .models import as_conversation, as_model, model_name
 from .extract import generate_responses, get_activations, load_prompts
-from .vectors import PersonaVector, VectorLibrary, atomic_write
+from .vectors import PersonaVector, VectorLibrary
+from .core import atomic_write
 from .finetune import load_finetuned, is_adapter_dir, training_info, response_projections
 
 # %% auto #0
@@ -85,11 +86,6 @@ def activation_shift(base_model, base_tok, ft_model, ft_tok, prompts:list[dict],
     return mean_ci(((acts[1] - acts[0]) @ pv.unit()).numpy(), level, n_boot, seed)
 
 # %% ../nbs/12_audit.ipynb #fa97c0d0
-def _model(x, device=None, dtype=None)->tuple:
-    "(model, tok) from a pair, an adapter folder or a model name"
-    if isinstance(x, tuple): return x
-    return load_finetuned(x, device=device, dtype=dtype)
-
 def _prompts(prompts)->list[dict]:
     if isinstance(prompts, (str, Path)): prompts = load_prompts(prompts)
     convs = [{**as_conversation(p), 'response': None} for p in prompts]
@@ -136,8 +132,8 @@ def audit(base, # base model: name, folder or (model, tok); None: the adapter's 
         if not is_adapter_dir(finetuned): raise ValueError('give base= unless finetuned is an adapter folder written by finetune')
         base = training_info(finetuned)['base_model']
     pvs = _trait_list(traits, library)
-    bm, bt = _model(base, device, dtype)
-    fm, ft = _model(finetuned, device, dtype)
+    bm, bt = as_model(base, load_finetuned, device=device, dtype=dtype)
+    fm, ft = as_model(finetuned, load_finetuned, device=device, dtype=dtype)
     convs = _prompts(prompts)
     gen = dict(max_new_tokens=max_new_tokens, batch_size=batch_size, cache=cache)
     b_ans, f_ans = generate_responses(bm, bt, convs, **gen), generate_responses(fm, ft, convs, **gen)

@@ -12,12 +12,12 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from .models import as_conversation, pad_batch, model_device, model_name
-from .hooks import n_layers, forward_to, add_vectors, cap_projection, capture
+from .models import as_conversation, model_device, model_name
+from .hooks import n_layers, add_vectors, cap_projection, capture, batches, read_batched
 from .extract import get_activations, generate_responses, extract_contrastive, encode_for, cache_key
 from .vectors import PersonaVector, VectorModelMismatch, normalize, percentile_floor, _hidden_size
-from .monitor import load_labelled, shipped_safety, _layer_list
-from .steer import check_strength
+from .monitor import load_labelled, shipped_safety
+from .core import layer_list, check_strength
 
 # %% auto #0
 __all__ = ['CAPPING_BAND', 'default_safety_prompts', 'default_capping_layers', 'response_projections', 'safety_axis',
@@ -58,14 +58,10 @@ def response_projections(model, tok, convs, # answered conversations (dicts with
     ls = sorted(units)
     if units[ls[0]].shape[-1] != _hidden_size(model):
         raise VectorModelMismatch(f'the axis has hidden size {units[ls[0]].shape[-1]} but model {model_name(model)} has {_hidden_size(model)}')
-    dev = model_device(model)
-    U = torch.stack([units[l] for l in ls], 1).to(dev)  # [hidden, k]
-    enc = encode_for(tok, convs, 'response')
-    order, out = sorted(range(len(enc)), key=lambda i: -len(enc[i][0])), [None] * len(enc)
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
-        with torch.inference_mode(): p = forward_to(model, batch, ls, reduce=lambda h: h.float() @ U)
+    U = torch.stack([units[l] for l in ls], 1).to(model_device(model))  # [hidden, k]
+    enc, out = encode_for(tok, convs, 'response'), [None] * len(convs)
+    for idx, p in read_batched(model, [e[0] for e in enc], ls, lambda idx, batch: (lambda h: h.float() @ U),
+                               batch_size=batch_size, pad_id=tok.pad_token_id):
         for j, i in enumerate(idx):
             ids, n = enc[i]
             out[i] = {l: p[l][j, n:len(ids), k].cpu() for k, l in enumerate(ls)}
@@ -102,14 +98,14 @@ def safety_axis(model, tok, safe, # safe (benign) prompts: the positive end
     safe, unsafe = list(safe), list(unsafe)
     if not safe or not unsafe: raise ValueError(f'the safety axis needs safe and unsafe prompts (got {len(safe)} safe, {len(unsafe)} unsafe)')
     L = n_layers(model)
-    layers = list(range(1, L + 1)) if layers is None else _layer_list(layers)
+    layers = list(range(1, L + 1)) if layers is None else layer_list(layers, empty_ok=False)
     bad = [l for l in layers if not 0 <= l <= L]
     if not layers or bad: raise ValueError(f'layers {bad or layers} are not within 0..{L}')
     if isinstance(floor_percentile, bool) or not 0 <= float(floor_percentile) <= 100: raise ValueError(f'floor_percentile must be in [0, 100], not {floor_percentile!r}')
     c = extract_contrastive(model, tok, safe, unsafe, layers, reading=reading, batch_size=batch_size, cache=cache, max_new_tokens=max_new_tokens)
     flat = [l for l, d in c.diff.items() if float(d.norm()) <= 1e-6 * float(c.mean_pos[l].norm())]
     if flat: raise ValueError(f'safe and unsafe prompts read the same at layers {flat} (reading {reading!r}): the axis has no direction there; leave them out')
-    caps = default_capping_layers(L) if capping_layers is None else _layer_list(capping_layers)
+    caps = default_capping_layers(L) if capping_layers is None else layer_list(capping_layers, empty_ok=False)
     if capping_layers is None: caps = [l for l in caps if l in layers] or layers
     elif not caps or any(l not in layers for l in caps): raise ValueError(f'capping layers {caps} must be among the axis layers {layers}')
     floor_prompts = list(floor_prompts) if floor_prompts is not None else safe[:n_floor]
@@ -152,7 +148,7 @@ def assistant_axis(model, tok, personas:list, # PersonaVectors made with this mo
                               '(the PersonaManager.create_* methods do)')
     reading = _common_reading(personas, reading)
     have = set.intersection(*(set(p.extras['mean_pos']) for p in personas))
-    layers = sorted(have) if layers is None else _layer_list(layers)
+    layers = sorted(have) if layers is None else layer_list(layers, empty_ok=False)
     if not layers: raise ValueError(f'the personas share no layer ({ {p.name: p.layers for p in personas} })')
     lacking = {p.name: [l for l in layers if l not in p.extras['mean_pos']] for p in personas}
     lacking = {k: v for k, v in lacking.items() if v}
@@ -174,7 +170,7 @@ def steered_states(engine, prompt:str, # the user message
                    **kw # `SteeringEngine.generate` arguments (persona, strength, layers, capping, max_new_tokens, ...)
                   )->tuple:
     "(SteerResult, {layer: [generated tokens, hidden] states after every engine hook}) of one steered generation"
-    layers, inner, acts = _layer_list(record), engine.generate_fn, {}
+    layers, inner, acts = layer_list(record, empty_ok=False), engine.generate_fn, {}
     def recording(model, tok, conv, **gen):
         with capture(model, layers) as a: out = inner(model, tok, conv, **gen)
         acts.update(a)
@@ -198,11 +194,8 @@ def response_nll(model, tok, convs, # answered conversations (dicts with `respon
                 )->np.ndarray:
     "Mean negative log-likelihood (nats per token) of each response given its prompt under `model` (NaN for none)"
     enc = encode_for(tok, list(convs), 'response')
-    out, dev = np.full(len(enc), np.nan), model_device(model)
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
+    out = np.full(len(enc), np.nan)
+    for idx, batch in batches(model, [e[0] for e in enc], batch_size, pad_id=tok.pad_token_id):
         with torch.inference_mode(): logits = model(**batch, use_cache=False).logits
         for j, i in enumerate(idx):
             ids, n = enc[i]

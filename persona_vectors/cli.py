@@ -11,40 +11,24 @@ from pathlib import Path
 import click
 import yaml
 
+from .core import HOME_ENV, STRENGTH_LIMIT, atomic_write, check_strength, home_dir
+
 # %% auto #0
-__all__ = ['HOME_ENV', 'DEBUG_ENV', 'STRENGTH_LIMIT', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'DEVICE_MAPS',
-           'LOAD_OPTIONS', 'CONTEXT', 'pass_session', 'SOURCES', 'CHAT_HELP', 'SCREEN_SCORES', 'cli_home',
-           'atomic_write', 'Setting', 'parse_setting', 'config_path', 'read_config_file', 'load_config', 'save_config',
-           'set_setting', 'one_line', 'FriendlyGroup', 'Session', 'parse_device_map', 'model_options', 'load_kwargs',
-           'load_option_args', 'model_arg', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config',
-           'config_show', 'config_set', 'config_get', 'config_unset', 'list_cmd', 'info', 'load', 'unload', 'delete',
-           'create_persona', 'create', 'check_strength', 'parse_blend_spec', 'steer_settings', 'describe_steering',
-           'generate', 'ChatState', 'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import',
-           'monitor', 'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit',
-           'copy_datasets', 'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths',
-           'CommandDoc', 'doc_renderer']
+__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'DEVICE_MAPS', 'LOAD_OPTIONS', 'CONTEXT', 'pass_session',
+           'SOURCES', 'CHAT_HELP', 'SCREEN_SCORES', 'Setting', 'parse_setting', 'config_path', 'read_config_file',
+           'load_config', 'save_config', 'set_setting', 'one_line', 'FriendlyGroup', 'Session', 'parse_device_map',
+           'model_options', 'load_kwargs', 'load_option_args', 'model_arg', 'fmt_layers', 'jsonable', 'echo_json',
+           'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set', 'config_get', 'config_unset', 'list_cmd',
+           'info', 'load', 'unload', 'delete', 'create_persona', 'create', 'parse_blend_spec', 'steer_settings',
+           'describe_steering', 'generate', 'ChatState', 'ChatQuit', 'chat_command', 'chat', 'vectors',
+           'vectors_export', 'vectors_import', 'monitor', 'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge',
+           'screen_slurm', 'audit', 'copy_datasets', 'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd',
+           'command_paths', 'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
-HOME_ENV = 'PERSONA_VECTORS_HOME'
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
 
-def cli_home()->Path:
-    "The home folder: `$PERSONA_VECTORS_HOME` or `~/.persona_vectors` (not created here)"
-    return Path(os.environ.get(HOME_ENV) or Path.home()/'.persona_vectors').expanduser()
-
-def atomic_write(path:Path, text:str):
-    "Write `text` to `path` via a temporary file in the same folder and `os.replace`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-
 # %% ../nbs/13_cli.ipynb #b590f0a5
-STRENGTH_LIMIT = 8.0  # mirrors persona_vectors.steer.STRENGTH_LIMIT (checked by a test) so `config set` needs no torch
-
 _NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
 _TRUE, _FALSE = ('true', 'yes', 'on', '1'), ('false', 'no', 'off', '0')
 
@@ -138,7 +122,7 @@ CONFIG_HEADER = '# persona-steer settings. Edit with `persona-steer config set K
 
 def config_path(home:Path|None=None)->Path:
     "The settings file `<home>/config.yaml`"
-    return Path(home or cli_home())/'config.yaml'
+    return Path(home or home_dir(create=False))/'config.yaml'
 
 def read_config_file(home:Path|None=None)->dict:
     "The keys set in `<home>/config.yaml` (validated), or {} when there is no file"
@@ -206,7 +190,7 @@ def _quiet_libraries():
 class Session:
     "Config, vector library, persona manager and model of one `persona-steer` run, each built on first use"
     def __init__(self, home:Path|None=None):
-        self.home = Path(home or cli_home())
+        self.home = Path(home or home_dir(create=False))
         self._config = self._library = self._personas = self._engine = None
         self.model = self.tok = None
         self.out, self.err = _console(), _console(stderr=True)
@@ -574,12 +558,6 @@ def create(s:Session, name, archetype, description, trait_file, interactive, n_q
                 + (' (loaded)' if do_load else ''))
 
 # %% ../nbs/13_cli.ipynb #b46f1157
-def check_strength(strength:float)->float:
-    "`strength` if within ±STRENGTH_LIMIT, else a ValueError naming the range"
-    if not -STRENGTH_LIMIT <= strength <= STRENGTH_LIMIT or strength != strength:
-        raise ValueError(f'strength {strength:g} is out of range; use a value between {-STRENGTH_LIMIT:g} and {STRENGTH_LIMIT:g}')
-    return strength
-
 def parse_blend_spec(s:Session, spec:str|None)->dict|None:
     "A blend spec `a:0.5,b:0.3` parsed by the steering module, with every name checked against the library"
     if spec is None: return None
@@ -1019,7 +997,7 @@ def _valid_data_file(p:Path)->bool:
 
 def copy_datasets(home:Path)->tuple[int, int]:
     "Copy the shipped data files (json/jsonl/csv/txt) into `<home>/datasets`, keeping valid existing copies; (copied, kept)"
-    from persona_vectors.personas import data_dir
+    from persona_vectors.core import data_dir
     src, dst, n_new, n_kept = Path(data_dir()), Path(home)/'datasets', 0, 0
     for f in sorted(src.rglob('*')):
         if not f.is_file() or f.suffix not in ('.json', '.jsonl', '.csv', '.txt'): continue
@@ -1037,7 +1015,8 @@ def vector_is_current(s:Session, name:str, model_name:str)->bool:
 
 def _archetype_source(s:Session, a:str):
     "The home copy of an archetype's trait file when valid (users may edit it), else the shipped one"
-    from persona_vectors.personas import archetype_path, data_dir
+    from persona_vectors.personas import archetype_path
+    from persona_vectors.core import data_dir
     shipped = Path(archetype_path(a))
     try: local = s.home/'datasets'/shipped.relative_to(Path(data_dir()))
     except ValueError: local = None

@@ -10,18 +10,17 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file, load_file, safe_open
-from tqdm.auto import tqdm
 
 import persona_vectors
-from .models import (as_conversation, encode_conversation, pad_batch, model_device, model_name,
+from .models import (as_conversation, encode_conversation, model_device, model_name,
                                     generate, cache_dir)
-from .hooks import forward_to
+from .hooks import read_batched
+from .core import atomic_write, layer_list
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
            'Contrast', 'extract_contrastive', 'cache_key', 'model_fingerprint', 'tokenizer_fingerprint',
-           'activation_key', 'atomic_write_text', 'store_cached', 'load_cached', 'load_prompts', 'load_trait',
-           'trait_conversations']
+           'activation_key', 'store_cached', 'load_cached', 'load_prompts', 'load_trait', 'trait_conversations']
 
 # %% ../nbs/02_extract.ipynb #f31f1228
 READINGS = ('last', 'mean', 'response')
@@ -52,8 +51,6 @@ def encode_for(tok, convs, reading:str)->list[tuple[list[int], int]]:
     return out
 
 # %% ../nbs/02_extract.ipynb #733594b3
-def _layers(layers)->list[int]: return [layers] if isinstance(layers, int) else sorted(set(layers))
-
 def _reducer(reading:str, n_prompt:torch.Tensor, n_total:torch.Tensor, T:int, dev):
     "fn(h) turning one right-padded batch's states [batch, T, hidden] into float32 rows [batch, hidden]"
     if reading == 'last':
@@ -70,7 +67,7 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
                     cache:bool=False, # reuse results stored on disk for identical inputs (see below)
                    )->dict[int, torch.Tensor]:
     "{layer: FloatTensor[n, hidden]} of `reading` for each conversation, on the CPU, in input order"
-    layers, convs = _layers(layers), list(convs)
+    layers, convs = layer_list(layers), list(convs)
     if not convs: raise ValueError('get_activations needs at least one conversation')
     if reading not in READINGS: raise ValueError(f'reading must be one of {READINGS}, not {reading!r}')
     if cache:
@@ -78,26 +75,20 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
         hit = load_cached(key)
         if hit is not None: return hit
     enc = encode_for(tok, convs, reading)
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    dev, out = model_device(model), {}
-    for s in tqdm(range(0, len(order), batch_size), disable=not progress, desc=f'activations ({reading})'):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
-        reduce = _reducer(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
-                          batch['input_ids'].shape[1], dev)
-        with torch.inference_mode(): states = forward_to(model, batch, layers, reduce=reduce)
-        rows = torch.tensor(idx, device=dev)
-        for l in layers:
-            if l not in out: out[l] = torch.empty(len(enc), states[l].shape[-1], device=dev)
-            out[l][rows] = states[l].to(dev)
-    out = {l: v.cpu() for l, v in out.items()}
+    def reduce_for(idx, batch):
+        return _reducer(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
+                        batch['input_ids'].shape[1], batch['input_ids'].device)
+    out = {}
+    for idx, states in read_batched(model, [e[0] for e in enc], layers, reduce_for, batch_size=batch_size,
+                                    pad_id=tok.pad_token_id, progress=progress, desc=f'activations ({reading})'):
+        for l in layers: out.setdefault(l, torch.empty(len(enc), states[l].shape[-1]))[idx] = states[l].cpu()
     if cache: store_cached(key, out)
     return out
 
 # %% ../nbs/02_extract.ipynb #a052ad08
 def naive_activations(model, tok, convs, layers, reading='last')->dict[int, torch.Tensor]:
     "Reference implementation: one conversation at a time, full model, all hidden states (slow; for tests and benchmarks)"
-    layers, rows = _layers(layers), {l: [] for l in _layers(layers)}
+    layers, rows = layer_list(layers), {l: [] for l in layer_list(layers)}
     for ids, n in encode_for(tok, convs, reading):
         with torch.inference_mode():
             hs = model(torch.tensor([ids], device=model_device(model)), output_hidden_states=True).hidden_states
@@ -131,7 +122,7 @@ def generate_responses(model, tok, convs, # conversations without responses
         except (OSError, ValueError): pass  # missing or damaged: generate again and overwrite
     texts = generate(model, tok, convs, batch_size=batch_size, **settings)
     out = [{**c, 'response': r} for c, r in zip(convs, texts)]
-    if cache: atomic_write_text(path, json.dumps(out))
+    if cache: atomic_write(path, json.dumps(out))
     return out
 
 # %% ../nbs/02_extract.ipynb #af6dfbe6
@@ -210,20 +201,10 @@ def activation_key(model, convs, layers, reading, tok)->str:
     "Cache key of one `get_activations` call (the tokenizer and its chat template change the result too)"
     convs = [as_conversation(c) for c in convs]
     return cache_key('activations', model_fingerprint(model), tokenizer_fingerprint(tok),
-                     _layers(layers), reading,
+                     layer_list(layers), reading,
                      [[c['system'], c['prompt'], c['response'] if reading == 'response' else None] for c in convs])
 
 # %% ../nbs/02_extract.ipynb #2a972665
-def atomic_write_text(path:Path, text:str):
-    "Write `text` to `path` through a temporary file and a rename, so readers never see half a file"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-
 def _checksum(tensors:dict)->str:
     h = hashlib.sha256()
     for k in sorted(tensors): h.update(k.encode()); h.update(tensors[k].contiguous().numpy().tobytes())

@@ -16,11 +16,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 import persona_vectors
-from .models import (as_conversation, encode_conversation, has_chat_template, pad_batch, model_device,
+from .models import (as_conversation, encode_conversation, has_chat_template, render_messages, pad_batch, model_device,
                                     model_name, stop_token_ids, load_model)
 from .hooks import add_vectors, hooked, n_layers, get_layers
 from .extract import get_activations, load_prompts, cache_key
-from .vectors import PersonaVector, normalize, atomic_write
+from .vectors import PersonaVector, normalize
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['PII_RULES', 'PII_FIELDS', 'STEER_MODES', 'GRAD_SAMPLE_MODES', 'luhn_ok', 'PIIMatch', 'find_pii', 'redact_pii',
@@ -147,7 +148,7 @@ def chat_rows(data, # .jsonl/.csv/.json file, or a list of dicts with prompt (qu
 def end_of_turn_id(tok)->int|None:
     "The token that closes an assistant turn in `tok`'s chat template (else EOS)"
     if has_chat_template(tok):
-        txt = tok.apply_chat_template([{'role': 'user', 'content': 'hi'}, {'role': 'assistant', 'content': 'MARK'}], tokenize=False)
+        txt = render_messages(tok, [{'role': 'user', 'content': 'hi'}, {'role': 'assistant', 'content': 'MARK'}], add_generation_prompt=False)
         stops = stop_token_ids(tok)
         for t in tok(txt.split('MARK', 1)[-1], add_special_tokens=False).input_ids:
             if t in stops: return t

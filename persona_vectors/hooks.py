@@ -7,12 +7,13 @@ from __future__ import annotations
 from contextlib import contextmanager, ExitStack
 import torch
 from torch import nn
-from .models import model_device
+from tqdm.auto import tqdm
+from .models import model_device, pad_batch
 
 # %% auto #0
 __all__ = ['LAYER_PATHS', 'get_layers', 'n_layers', 'residual_hook', 'hooked', 'hook_count', 'TokenPositions', 'Captured',
-           'capture', 'StopForward', 'stop_after', 'forward_to', 'add_vectors', 'CapStats', 'cap_projection',
-           'compile_blocks']
+           'capture', 'StopForward', 'stop_after', 'forward_to', 'length_batches', 'batches', 'read_batched',
+           'add_vectors', 'CapStats', 'cap_projection', 'compile_blocks']
 
 # %% ../nbs/01_hooks.ipynb #50161e89
 LAYER_PATHS = ('model.layers', 'model.language_model.layers', 'model.decoder.layers', 'transformer.h',
@@ -146,6 +147,39 @@ def forward_to(model, batch:dict, # `input_ids`, `attention_mask` (and `position
     missing = [l for l in layers if not acts[l]]
     if missing: raise RuntimeError(f'layers {missing} were not reached')
     return {l: acts[l][0] for l in layers}
+
+# %% ../nbs/01_hooks.ipynb #53e6dd6d
+def length_batches(lengths:list[int], # tokens per sequence
+                   batch_size:int, # rows per batch at most
+                   token_budget:int|None=None # padded tokens (rows x longest) per batch at most
+                  )->list[list[int]]:
+    "Sequence indices grouped into batches of similar length, longest first"
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    out, cur = [], []
+    for i in order:
+        if cur and (len(cur) == batch_size or (token_budget and (len(cur) + 1) * lengths[cur[0]] > token_budget)):
+            out.append(cur); cur = []
+        cur.append(i)
+    return out + [cur] if cur else out
+
+def batches(model, seqs:list, # token id lists
+            batch_size:int=16, token_budget:int|None=None,
+            pad_id:int|None=0, # padding token id (None: 0; masked anyway)
+            progress:bool=False, desc:str='batches'):
+    "Yield `(indices, batch)`: length-sorted, right-padded batches on the model's device"
+    groups = length_batches([len(s) for s in seqs], batch_size, token_budget)
+    dev = model_device(model)
+    for idx in tqdm(groups, disable=not progress, desc=desc, total=len(groups)):
+        yield idx, pad_batch([seqs[i] for i in idx], 0 if pad_id is None else pad_id, 'right', dev)
+
+def read_batched(model, seqs:list, # token id lists
+                 layers, # layers to read (the pass stops after the deepest)
+                 reduce_for, # fn(indices, batch) -> fn(h) reducing one layer's [rows, tokens, hidden] states
+                 **kwargs # `batches` settings: batch_size, token_budget, pad_id, progress, desc
+                ):
+    "Yield `(indices, {layer: reduced states})` for every batch, under `torch.inference_mode`"
+    for idx, batch in batches(model, seqs, **kwargs):
+        with torch.inference_mode(): yield idx, forward_to(model, batch, layers, reduce=reduce_for(idx, batch))
 
 # %% ../nbs/01_hooks.ipynb #80793fbe
 def _as_layer_dict(vectors, layers=None)->dict:

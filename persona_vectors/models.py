@@ -15,10 +15,10 @@ from transformers.utils import logging as hf_logging
 __all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'CPU_BF16_FLAGS', 'DTYPES', 'QUANTIZATIONS',
            'TINY_ARCHS', 'cache_dir', 'models_dir', 'ModelNotInstalled', 'smollm2_gguf', 'gemma3_gguf',
            'file_fingerprint', 'dequantized_dir', 'default_device', 'cpu_bf16_units', 'default_dtype',
-           'resolve_model_path', 'prepare_tokenizer', 'quantization_config', 'load_model', 'model_name',
-           'byte_tokenizer', 'tiny_config', 'tiny_model', 'as_conversation', 'has_chat_template',
-           'supports_system_role', 'format_prompt', 'encode_conversation', 'pad_batch', 'model_device',
-           'stop_token_ids', 'generate']
+           'resolve_model_path', 'prepare_tokenizer', 'quantization_config', 'load_model', 'as_model', 'model_name',
+           'byte_tokenizer', 'tiny_config', 'tiny_model', 'as_conversation', 'as_messages', 'has_chat_template',
+           'supports_system_role', 'render_messages', 'format_prompt', 'encode_messages', 'encode_conversation',
+           'pad_batch', 'model_device', 'stop_token_ids', 'generate']
 
 # %% ../nbs/00_models.ipynb #f6602b06
 DEFAULT_MODEL = 'smollm2'  # the name `load_model` uses when given none
@@ -204,6 +204,22 @@ def load_model(name:str|None=None, # embedded name ('smollm2', 'gemma3-270m'), H
     model.pv_name = name
     return model, tok
 
+# %% ../nbs/00_models.ipynb #05075c2b
+_KEPT = {}
+
+def as_model(model=None, # a (model, tok) pair, or a name, folder or file for `loader` (None: the default model)
+             loader=None, # function(name, **kwargs) -> (model, tok); default `load_model`
+             keep:bool=False, # keep what was loaded for later calls with the same name and settings
+             **kwargs # settings for the loader (device, dtype, ...)
+            )->tuple:
+    "(model, tok) from a pair as it is, else loaded by `loader`"
+    if isinstance(model, (tuple, list)): return tuple(model)
+    loader, name = loader or load_model, model or DEFAULT_MODEL
+    if not keep: return loader(name, **kwargs)
+    key = (getattr(loader, '__qualname__', repr(loader)), str(name), tuple(sorted(map(str, kwargs.items()))))
+    if key not in _KEPT: _KEPT[key] = loader(name, **kwargs)
+    return _KEPT[key]
+
 # %% ../nbs/00_models.ipynb #751280b5
 def model_name(model)->str:
     "Name a model was loaded under (`load_model`/`tiny_model`), else its config's `_name_or_path`"
@@ -263,6 +279,16 @@ def as_conversation(x)->dict:
     if not isinstance(prompt, str): raise ValueError(f'Conversation has no text prompt: {x!r:.200}')
     return {'prompt': prompt, 'system': x.get('system'), 'response': x.get('response')}
 
+def as_messages(x)->list[dict]:
+    "A conversation (string, {prompt, system, response} dict, or list of {role, content} messages) as messages"
+    if isinstance(x, (list, tuple)):
+        if not x or not all(isinstance(m, dict) and m.get('role') in ('system', 'user', 'assistant') and isinstance(m.get('content'), str) for m in x):
+            raise ValueError(f'messages must be a non-empty list of {{role: system|user|assistant, content: text}}: {x!r:.200}')
+        return [{'role': m['role'], 'content': m['content']} for m in x]
+    c = as_conversation(x)
+    return ([{'role': 'system', 'content': c['system']}] if c['system'] else []) + [{'role': 'user', 'content': c['prompt']}] + \
+           ([{'role': 'assistant', 'content': c['response']}] if c['response'] else [])
+
 # %% ../nbs/00_models.ipynb #d537c78b
 def has_chat_template(tok)->bool:
     "Whether `tok` has a chat template"
@@ -282,28 +308,39 @@ def supports_system_role(tok)->bool:
     return ok
 
 # %% ../nbs/00_models.ipynb #abf37407
+def render_messages(tok, msgs:list[dict], # chat messages (`as_messages`)
+                    add_generation_prompt:bool=True # end with the assistant header
+                   )->str:
+    "Text of `msgs` for models with or without a chat template or system role"
+    msgs = as_messages(msgs)
+    system = msgs[0]['content'] if msgs[0]['role'] == 'system' else None
+    turns = msgs[1:] if system is not None else msgs
+    if not has_chat_template(tok):
+        text = (f'{system}\n\n' if system else '') + ''.join(f"{'User' if m['role'] == 'user' else 'Assistant'}: {m['content']}\n" for m in turns)
+        return text + 'Assistant:' if add_generation_prompt else text
+    if system is not None and not supports_system_role(tok):
+        msgs = [{'role': turns[0]['role'], 'content': f"{system}\n\n{turns[0]['content']}"}] + turns[1:]
+    return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
+
 def format_prompt(tok, prompt:str, # user message
                   system:str|None=None # optional system prompt
                  )->str:
-    "Prompt text through the assistant header, for models with or without a chat template or system role"
-    if not has_chat_template(tok):
-        return (f'{system}\n\n' if system else '') + f'User: {prompt}\nAssistant:'
-    msgs = [{'role':'user', 'content':prompt}]
-    if system:
-        if supports_system_role(tok): msgs.insert(0, {'role':'system', 'content':system})
-        else: msgs[0]['content'] = f'{system}\n\n{prompt}'
-    return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    "Prompt text through the assistant header (`render_messages` of one user turn)"
+    return render_messages(tok, as_messages({'prompt': prompt, 'system': system}))
+
+def encode_messages(tok, msgs)->tuple[list[int], int]:
+    "Token ids of a conversation and the number of prompt tokens (all but a final assistant message)"
+    msgs = as_messages(msgs)
+    *ctx, last = msgs
+    if last['role'] != 'assistant': ctx, last = msgs, None
+    ids = tok(render_messages(tok, ctx), add_special_tokens=not has_chat_template(tok)).input_ids
+    if last is None or not last['content']: return ids, len(ids)
+    resp = (' ' if not has_chat_template(tok) else '') + last['content']
+    return ids + tok(resp, add_special_tokens=False).input_ids, len(ids)
 
 def encode_conversation(tok, conv)->tuple[list[int], int]:
     "Token ids of a conversation (prompt, then response if any) and the number of prompt tokens"
-    c = as_conversation(conv)
-    text = format_prompt(tok, c['prompt'], c['system'])
-    ids = tok(text, add_special_tokens=not has_chat_template(tok)).input_ids
-    n_prompt = len(ids)
-    if c['response']:
-        resp = (' ' if not has_chat_template(tok) else '') + c['response']
-        ids = ids + tok(resp, add_special_tokens=False).input_ids
-    return ids, n_prompt
+    return encode_messages(tok, as_messages(conv))
 
 # %% ../nbs/00_models.ipynb #d32bc699
 def pad_batch(seqs:list[list[int]], # token ids, one list per row

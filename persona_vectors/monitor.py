@@ -16,12 +16,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score, f1_score, confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
+from fastcore.basics import patch
 
-from .models import load_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
+from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
 from .hooks import hooked
 from .extract import get_activations, load_prompts, model_fingerprint, cache_key
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
-from .personas import data_dir
+from .core import data_dir, layer_list
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
@@ -124,11 +125,6 @@ MONITOR_READINGS = ('last', 'mean')
 CALIBRATIONS = ('train', 'cv', 'fpr', 'sensitive')
 DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'sensitive', 0.1   # what `fit_detector` and the out-of-the-box detector use (20_study_safety)
 
-def _layer_list(layers)->list[int]:
-    ls = [layers] if isinstance(layers, (int, np.integer)) else sorted({int(l) for l in layers})
-    if not ls or min(ls) < 0: raise ValueError(f'layers must be non-negative layer numbers, not {layers!r}')
-    return [int(l) for l in ls]
-
 def _folds(y, folds:int, seed:int=0)->list:
     "Stratified (train, held-out) index pairs; ValueError when a class has fewer than 2 examples"
     y = np.asarray(y)
@@ -148,7 +144,7 @@ class Detector:
         if reading not in MONITOR_READINGS: raise ValueError(f'reading must be one of {MONITOR_READINGS}, not {reading!r}')
         if calibration not in CALIBRATIONS: raise ValueError(f'calibration must be one of {CALIBRATIONS}, not {calibration!r}')
         if not 0 <= target_fpr < 1: raise ValueError(f'target_fpr must be in [0, 1), not {target_fpr!r}')
-        self.layers, self.reading, self.threshold, self.info = _layer_list(layers), reading, None, {}
+        self.layers, self.reading, self.threshold, self.info = layer_list(layers, empty_ok=False), reading, None, {}
         self.calibration, self.target_fpr, self.folds = calibration, float(target_fpr), int(folds)
 
     def __repr__(self):
@@ -252,7 +248,7 @@ class TwoVectorMonitor(Detector):
                       target_fpr:float=DEFAULT_TARGET_FPR
                      )->TwoVectorMonitor:
         "A monitor whose two vectors come from `extract_contrastive` (e.g. tone prompts); fit the threshold with `calibrate`"
-        ls = _layer_list(layers if layers is not None else contrast.layers)
+        ls = layer_list(layers if layers is not None else contrast.layers, empty_ok=False)
         if contrast.reading not in MONITOR_READINGS: raise ValueError(f"a monitor reads the prompt: the contrast's reading is {contrast.reading!r}")
         m = cls(ls, contrast.reading, calibration=calibration, target_fpr=target_fpr)
         m.dangerous = {l: contrast.mean_pos[l].float() for l in ls}
@@ -328,7 +324,8 @@ def _set_state(self:Detector, pv:PersonaVector):
     elif isinstance(self, DiffMeanDetector): self.direction, self.center, self.scale = pv.vectors, _int_keys(m['center']), _int_keys(m['scale'])
     else: self.weights, self.bias = pv.vectors, float(m['bias'])
 
-def _to_vector(self:Detector, name:str='monitor')->PersonaVector:
+@patch
+def to_vector(self:Detector, name:str='monitor')->PersonaVector:
     "The fitted detector as a `PersonaVector` (kind 'monitor')"
     self._check_fitted()
     vectors, extras, params = _state(self)
@@ -355,13 +352,19 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'cv_auroc', 'layer_selection', 'threshold_from') if m.get(k) is not None}
     return det
 
-def _save(self:Detector, name:str, # name in the library
-          library:VectorLibrary|None=None, # default `VectorLibrary()`
-          overwrite:bool=False)->Path:
+@patch
+def save(self:Detector, name:str, # name in the library
+         library:VectorLibrary|None=None, # default `VectorLibrary()`
+         overwrite:bool=False)->Path:
     "Save into the vector library (atomically); returns the .safetensors path"
     return (library if library is not None else VectorLibrary()).save(self.to_vector(name), overwrite=overwrite)
 
-Detector.to_vector, Detector.save, Detector.load = _to_vector, _save, staticmethod(load_detector)
+@patch(cls_method=True)
+def load(cls:Detector, source, # a PersonaVector, a vector name in `library`, or the path of a saved pair
+         library:VectorLibrary|None=None # default `VectorLibrary()`
+        )->Detector:
+    "A fitted detector back from the vector library or a file (`load_detector`)"
+    return load_detector(source, library)
 
 # %% ../nbs/04_monitor.ipynb #40b477f7
 def cross_validate_layers(acts:dict, # {layer: [n, hidden]} training activations
@@ -373,7 +376,7 @@ def cross_validate_layers(acts:dict, # {layer: [n, hidden]} training activations
     y = np.asarray(y)
     splits = _folds(y, folds, seed)
     out = {}
-    for l in _layer_list(layers if layers is not None else list(acts)):
+    for l in layer_list(layers if layers is not None else list(acts), empty_ok=False):
         a = {l: torch.as_tensor(acts[l]).float()}
         ms = []
         for tr, te in splits:
@@ -405,7 +408,7 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
         layer = best_layer(cv)
         info.update(layer_selection='cv', cv_accuracy=cv[layer]['accuracy'])
     else:
-        acts = get_activations(model, tok, convs, _layer_list(layer), reading, cache=cache, progress=progress)
+        acts = get_activations(model, tok, convs, layer_list(layer, empty_ok=False), reading, cache=cache, progress=progress)
         info.update(layer_selection='given')
     det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
@@ -473,10 +476,10 @@ def prefill_guard(model, detector:Detector, # a fitted detector
     except Refused: verdict.refused = True
     finally: pre.remove()
 
-def _guard(self:Detector, model, refuse:bool=False, refusal:str=REFUSAL):
+@patch
+def guard(self:Detector, model, refuse:bool=False, refusal:str=REFUSAL):
     "`prefill_guard` with this detector"
     return prefill_guard(model, self, refuse, refusal)
-Detector.guard = _guard
 
 @dataclass
 class Guard:
@@ -513,14 +516,6 @@ def shipped_safety(name:str='train' # 'train' or 'adversarial'
     if not p.exists(): raise FileNotFoundError(f'shipped safety set not found: {p}')
     return p
 
-_MODELS = {}
-def _model_and_tok(model)->tuple:
-    "(model, tok) from a (model, tok) pair or a name, loaded once per process"
-    if isinstance(model, (tuple, list)): return tuple(model)
-    name = model or DEFAULT_MODEL
-    if name not in _MODELS: _MODELS[name] = load_model(name)
-    return _MODELS[name]
-
 def _data_hash(data)->str:
     if isinstance(data, (str, Path)): return hashlib.sha256(Path(data).read_bytes()).hexdigest()
     convs, y = load_labelled(data)
@@ -555,7 +550,7 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     convs, y = load_labelled(test if test is not None else shipped_safety('adversarial'))
     if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
-    m, tok = _model_and_tok(model)
+    m, tok = as_model(model, keep=True)
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
     res = detection_metrics(y, det.score(m, tok, convs, cache=True), det.threshold)
@@ -573,7 +568,7 @@ def check_prompt(prompt:str, # the prompt to check
                  calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR)->dict:
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
-    m, tok = _model_and_tok(model)
+    m, tok = as_model(model, keep=True)
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,

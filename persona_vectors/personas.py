@@ -7,29 +7,22 @@ from __future__ import annotations
 import ast, json, re, warnings
 from pathlib import Path
 
+from fastcore.basics import patch
+
 import persona_vectors
 from .models import generate, model_name
 from .hooks import n_layers
-from .extract import (load_trait, load_prompts, trait_conversations, extract_contrastive,
-                                     atomic_write_text)
-from .vectors import (VectorLibrary, PersonaVector, home_dir, validate_name, blend_vectors,
+from .core import atomic_write, data_dir, home_dir
+from .extract import load_trait, load_prompts, trait_conversations, extract_contrastive
+from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name, blend_vectors,
                                      orthogonalize as orthogonalize_vectors)
 
 # %% auto #0
-__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'GENERATION_PROMPTS', 'data_dir', 'archetype_path', 'default_questions', 'PersonaNotFound',
-           'extract_json', 'extract_list', 'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
+__all__ = ['ARCHETYPES', 'GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'extract_json', 'extract_list',
+           'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
 
 # %% ../nbs/08_personas.ipynb #62bb3edb
 ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')
-AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
-
-def data_dir()->Path:
-    "The shipped `data/` folder: inside the installed package (wheel), else at the repository root (editable install)"
-    here = Path(persona_vectors.__file__).resolve().parent
-    for d in (here/'data', here.parent/'data'):
-        if (d/'personas').is_dir(): return d
-    raise FileNotFoundError(f'the shipped data folder was not found (looked in {here/"data"} and {here.parent/"data"}); '
-                            'reinstall persona_vectors')
 
 def archetype_path(name:str # one of `ARCHETYPES`
                   )->Path:
@@ -42,10 +35,6 @@ def default_questions(n:int|None=None # at most this many (the first n, a fixed 
     "The shipped open extraction questions"
     qs = [r['prompt'] for r in load_prompts(data_dir()/'personas'/'questions.jsonl')]
     return qs[:n] if n else qs
-
-# %% ../nbs/08_personas.ipynb #74ff2ff5
-class PersonaNotFound(ValueError):
-    "A persona or archetype name that does not exist; the message lists the ones that do"
 
 # %% ../nbs/08_personas.ipynb #2adf0cc3
 _FENCE = re.compile(r'```(?:json|JSON|python)?\s*\n?(.*?)```', re.S)
@@ -202,7 +191,7 @@ def write_jsonl(rows, # dicts, or strings (written as {"prompt": s})
                )->Path:
     "Write rows as JSON lines, atomically"
     rows = [{key: r} if isinstance(r, str) else dict(r) for r in rows]
-    atomic_write_text(Path(path), ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows))
+    atomic_write(Path(path), ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rows))
     return Path(path)
 
 # %% ../nbs/08_personas.ipynb #f82326a7
@@ -227,7 +216,7 @@ class PersonaManager:
             warnings.warn(f'{self.state_path} has an unexpected layout; treating it as empty'); return {'loaded': []}
         return s
 
-    def _save_state(self, s:dict): atomic_write_text(self.state_path, json.dumps(s, indent=1))
+    def _save_state(self, s:dict): atomic_write(self.state_path, json.dumps(s, indent=1))
 
     def _need(self, name:str):
         validate_name(name)
@@ -274,8 +263,10 @@ class PersonaManager:
         return {**self.library.info(name), 'loaded': name in self._state()['loaded']}
 
 # %% ../nbs/08_personas.ipynb #a2dd1239
-def _create(self, name:str, trait:dict, model, tok, layers=None, n_questions:int|None=None, questions=None,
-            reading:str='response', max_new_tokens:int=48, batch_size:int=16, overwrite:bool=False, **meta)->PersonaVector:
+@patch
+def create_from_trait(self:PersonaManager, name:str, trait:dict, model, tok, layers=None, n_questions:int|None=None, questions=None,
+                      reading:str='response', max_new_tokens:int=48, batch_size:int=16, overwrite:bool=False, **meta)->PersonaVector:
+    "A persona from a trait dict (`instruction: [{pos, neg?}]`, `questions`): extract its vector and save it in the library"
     validate_name(name)
     if name in AXIS_NAMES: raise ValueError(f'{name!r} is reserved for an axis; choose another name')
     if name in self.library and not overwrite: raise FileExistsError(f'a persona named {name!r} exists; pass overwrite=True to replace it')
@@ -290,31 +281,30 @@ def _create(self, name:str, trait:dict, model, tok, layers=None, n_questions:int
     self.library.save(pv, overwrite=overwrite)
     return pv
 
-def _create_from_file(self, name:str, trait_json, model=None, tok=None, **kw)->PersonaVector:
+@patch
+def create_from_file(self:PersonaManager, name:str, trait_json, model=None, tok=None, **kw)->PersonaVector:
     "A persona from a trait or role file (`instruction: [{pos, neg?}]`, `questions`)"
     t = load_trait(trait_json)
     return self.create_from_trait(name, {**t, 'source': Path(trait_json).name}, model, tok, **kw)
 
-def _create_from_archetype(self, name:str, archetype, model=None, tok=None, **kw)->PersonaVector:
+@patch
+def create_from_archetype(self:PersonaManager, name:str, archetype, model=None, tok=None, **kw)->PersonaVector:
     "A persona from a shipped archetype (its name) or any archetype/role file (a path)"
     path = archetype_path(archetype) if isinstance(archetype, str) and archetype in ARCHETYPES else Path(archetype)
     if not path.exists(): raise PersonaNotFound(f'no archetype {str(archetype)!r}: give one of {", ".join(ARCHETYPES)} or a file path')
     return self.create_from_file(name, path, model, tok, **kw)
 
-def _create_from_description(self, name:str, description:str, model=None, tok=None, writer=None, **kw)->PersonaVector:
+@patch
+def create_from_description(self:PersonaManager, name:str, description:str, model=None, tok=None, writer=None, **kw)->PersonaVector:
     "A persona from a one-line description: a model writes the system prompts (template fallback when unusable)"
     if not description or not description.strip(): raise ValueError('the description is empty')
     gen = writer if writer is not None else DatasetGenerator(model, tok)
     trait = gen.persona_trait(description)
     return self.create_from_trait(name, trait, model, tok, prompts_source=trait['source'], **kw)
 
-PersonaManager.create_from_trait = _create
-PersonaManager.create_from_file = _create_from_file
-PersonaManager.create_from_archetype = _create_from_archetype
-PersonaManager.create_from_description = _create_from_description
-
 # %% ../nbs/08_personas.ipynb #7863f306
-def _orthogonalize(self, name:str, axis_name:str='safety-axis', new_name:str|None=None, overwrite:bool=True)->PersonaVector:
+@patch
+def orthogonalize(self:PersonaManager, name:str, axis_name:str='safety-axis', new_name:str|None=None, overwrite:bool=True)->PersonaVector:
     "Save `name` with its component along `axis_name` removed at each layer (as `new_name`, default `<name>-orth`)"
     self._need(name); self._need(axis_name)
     pv = orthogonalize_vectors(self.library.load(name), self.library.load(axis_name))
@@ -322,13 +312,11 @@ def _orthogonalize(self, name:str, axis_name:str='safety-axis', new_name:str|Non
     self.library.save(pv, overwrite=overwrite)
     return pv
 
-def _composite(self, name:str, blend:dict, overwrite:bool=False)->PersonaVector:
+@patch
+def composite(self:PersonaManager, name:str, blend:dict, overwrite:bool=False)->PersonaVector:
     "Save a composite persona: the weighted sum of the unit directions of `blend` = {persona: weight}"
     if not blend: raise ValueError('a composite needs at least one persona')
     for n in blend: self._need(n)
     pv = blend_vectors({self.library.load(n): float(w) for n, w in blend.items()}, unit=True, name=validate_name(name))
     self.library.save(pv, overwrite=overwrite)
     return pv
-
-PersonaManager.orthogonalize = _orthogonalize
-PersonaManager.composite = _composite

@@ -13,18 +13,19 @@ import torch
 from tqdm.auto import tqdm
 
 import persona_vectors
-from .models import (encode_conversation, has_chat_template, supports_system_role, pad_batch, model_device,
-                                    model_name, stop_token_ids, load_model)
-from .hooks import forward_to, n_layers, compile_blocks
+from .models import (encode_conversation, encode_messages, has_chat_template, supports_system_role, pad_batch, model_device,
+                                    model_name, stop_token_ids, load_model, as_model)
+from .hooks import n_layers, compile_blocks, length_batches, read_batched
 from .extract import _reducer, model_fingerprint, tokenizer_fingerprint, cache_key
-from .vectors import PersonaVector, atomic_write
+from .vectors import PersonaVector
+from .core import atomic_write
 
 # %% auto #0
 __all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',
-           'encode_sample', 'trait_units', 'length_batches', 'project_encoded', 'naive_projections',
-           'generate_from_ids', 'score_chunk', 'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk',
-           'chunk_ok', 'read_chunk', 'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen',
-           'screen_dataset', 'dist_env', 'screen_distributed', 'slurm_scripts', 'report_summary']
+           'trait_units', 'project_encoded', 'naive_projections', 'generate_from_ids', 'score_chunk',
+           'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk', 'chunk_ok', 'read_chunk',
+           'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen', 'screen_dataset', 'dist_env',
+           'screen_distributed', 'slurm_scripts', 'report_summary']
 
 # %% ../nbs/10_screen.ipynb #30349381
 DATA_FORMATS = ('.jsonl', '.csv', '.parquet', '.json')
@@ -158,24 +159,6 @@ def to_sample(rec, # a record from `read_chunks`
         msgs.append({'role': role, 'content': rec[col]})
     return msgs
 
-def encode_sample(tok, msgs:list # messages from `to_sample`
-                 )->tuple[list[int], int]:
-    "Token ids of a sample and the number of prompt tokens (all but the final assistant message)"
-    *ctx, last = msgs
-    system = ctx[0]['content'] if ctx[0]['role'] == 'system' else None
-    turns = ctx[1:] if system is not None else ctx
-    if len(turns) == 1: return encode_conversation(tok, {'system': system, 'prompt': turns[0]['content'], 'response': last['content']})
-    if has_chat_template(tok):  # several turns: the chat template renders the history; single turns go through encode_conversation
-        hist = list(ctx)
-        if system is not None and not supports_system_role(tok):
-            hist = [{'role': 'user', 'content': f"{system}\n\n{turns[0]['content']}"}] + list(turns[1:])
-        ids = tok(tok.apply_chat_template(hist, tokenize=False, add_generation_prompt=True), add_special_tokens=False).input_ids
-        resp = last['content']
-    else:
-        text = (f'{system}\n\n' if system else '') + ''.join(f"{'User' if m['role'] == 'user' else 'Assistant'}: {m['content']}\n" for m in turns)
-        ids, resp = tok(text + 'Assistant:').input_ids, ' ' + last['content']
-    return ids + tok(resp, add_special_tokens=False).input_ids, len(ids)
-
 # %% ../nbs/10_screen.ipynb #7bb773fa
 def trait_units(vecs, # PersonaVectors (or one)
                 layer='auto' # 'auto': each vector's own default layer; or one layer for all
@@ -193,19 +176,6 @@ def trait_units(vecs, # PersonaVectors (or one)
         out[v.name] = (l, v.unit(l).float())
     return out
 
-def length_batches(lengths:list[int], # tokens per sample
-                   batch_size:int, # rows per batch at most
-                   token_budget:int|None=None # padded tokens (rows x longest) per batch at most
-                  )->list[list[int]]:
-    "Sample indices grouped into batches of similar length, longest first"
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    out, cur = [], []
-    for i in order:
-        if cur and (len(cur) == batch_size or (token_budget and (len(cur) + 1) * lengths[cur[0]] > token_budget)):
-            out.append(cur); cur = []
-        cur.append(i)
-    return out + [cur] if cur else out
-
 def project_encoded(model, enc:list, # [(token ids, prompt length)], each with a response of at least one token
                     units:dict, # from `trait_units`
                     batch_size:int=32, # rows per forward pass
@@ -217,11 +187,12 @@ def project_encoded(model, enc:list, # [(token ids, prompt length)], each with a
     for j, n in enumerate(names): by_layer.setdefault(units[n][0], []).append(j)
     U = {l: torch.stack([units[names[j]][1] for j in js], 1).to(dev, torch.float32) for l, js in by_layer.items()}
     out = {r: np.full((len(enc), len(names)), np.nan) for r in ('response', 'prompt')}
-    for idx in length_batches([len(e[0]) for e in enc], batch_size, token_budget):
-        batch = pad_batch([enc[i][0] for i in idx], pad_id, 'right', dev)
+    def reduce_for(idx, batch):   # the response mean and the last prompt token, in one pass
         n_p, n_t = torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx])
         resp, last = (_reducer(r, n_p, n_t, batch['input_ids'].shape[1], dev) for r in ('response', 'last'))
-        with torch.inference_mode(): got = forward_to(model, batch, list(U), reduce=lambda h: (resp(h), last(h)))
+        return lambda h: (resp(h), last(h))
+    for idx, got in read_batched(model, [e[0] for e in enc], list(U), reduce_for, batch_size=batch_size,
+                                 token_budget=token_budget, pad_id=pad_id):
         for l, js in by_layer.items():
             for r, x in zip(('response', 'prompt'), got[l]): out[r][np.ix_(idx, js)] = (x @ U[l]).double().cpu().numpy()
     return out
@@ -270,7 +241,7 @@ def score_chunk(model, tok, records:list, # records of one chunk (from `read_chu
     for j, rec in enumerate(records):
         s = to_sample(rec, **columns)
         if isinstance(s, str): status[j] = s; continue
-        ids, n_p = encode_sample(tok, s)
+        ids, n_p = encode_messages(tok, s)
         if len(ids) > max_tokens: status[j] = f'too long ({len(ids)} tokens > max_tokens={max_tokens})'
         elif len(ids) == n_p: status[j] = 'empty response'
         else: samples[j], enc[j] = s, (ids, n_p)
@@ -291,7 +262,7 @@ def score_chunk(model, tok, records:list, # records of one chunk (from `read_chu
         out['own_response'] = texts
         said = [j for j, a in zip(ok, answers) if a]
         if said:
-            q = project_encoded(model, [encode_sample(tok, samples[j][:-1] + [{'role': 'assistant', 'content': texts[j]}]) for j in said], units, **kw)
+            q = project_encoded(model, [encode_messages(tok, samples[j][:-1] + [{'role': 'assistant', 'content': texts[j]}]) for j in said], units, **kw)
             put('own', q['response'], said)
     nan = np.full((n, len(names)), np.nan)
     if own: cols['diff'] = cols.get('response', nan) - cols.get('own', nan)
@@ -619,11 +590,6 @@ def merge_screen(out_dir, # the screening's output folder
     return report
 
 # %% ../nbs/10_screen.ipynb #5ab332e0
-def _model_tok(model, device=None, dtype=None, load_kwargs:dict|None=None)->tuple:
-    "A (model, tok) pair as given, or loaded for bulk reading (bfloat16 on CPUs with native bf16 units unless `dtype` says otherwise)"
-    if isinstance(model, tuple): return model
-    return load_model(model, device=device, dtype=dtype, **{'bulk': True, **(load_kwargs or {})})
-
 def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets.Dataset` or list of dicts
                    vecs, # PersonaVectors (or one)
                    out_dir, # output folder (created; reused to resume)
@@ -652,7 +618,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
     vecs = [vecs] if isinstance(vecs, PersonaVector) else list(vecs)
     units = trait_units(vecs, layer)
     ref_kind = None if reference is None else 'own' if isinstance(reference, str) and reference == 'own' else 'dataset'
-    model, tok = _model_tok(model, device, dtype, load_kwargs)
+    model, tok = as_model(model, device=device, dtype=dtype, bulk=True, **(load_kwargs or {}))   # by name: loaded for bulk reading
     for v in vecs: v.check_model(model)
     if compile: compile_blocks(model, **(compile if isinstance(compile, dict) else {}))
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096

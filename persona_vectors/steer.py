@@ -9,35 +9,26 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import torch
+from fastcore.basics import patch
 
 from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device
 from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
 from .extract import get_activations
-from .vectors import (VectorLibrary, PersonaVector, VectorNotFound, validate_name, normalize,
+from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name,
                                      remove_component, blend_vectors)
-from .personas import PersonaManager, PersonaNotFound
+from .core import STRENGTH_LIMIT, check_strength, layer_list
+
 
 # %% auto #0
-__all__ = ['STRENGTH_LIMIT', 'STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'check_strength', 'steer_mode', 'residual_scale',
-           'parse_blend', 'SteerResult', 'SteeringEngine']
+__all__ = ['STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'steer_mode', 'residual_scale', 'parse_blend', 'SteerResult',
+           'SteeringEngine']
 
 # %% ../nbs/06_steer.ipynb #b13a6882
-STRENGTH_LIMIT = 8.0   # |strength| above this raises ValueError
 STRENGTH_UNIT = 0.05   # strength 1 adds 5% of the typical residual norm
 
 NEUTRAL_PROMPTS = ('Tell me about the moon.', 'How do I bake bread at home?', 'What should I consider when buying a bicycle?',
                    'Explain how vaccines work.', 'Write a short note thanking a colleague.', 'What is a good way to learn a language?',
                    'Summarise the causes of the French Revolution.', 'How does a refrigerator keep food cold?')
-
-def check_strength(s, # strength to check
-                   what:str='strength' # how to name it in the error
-                  )->float:
-    "`s` as a float if it is finite and within ±`STRENGTH_LIMIT`, else ValueError"
-    try: s = float(s)
-    except (TypeError, ValueError): raise ValueError(f'{what} must be a number, not {s!r}') from None
-    if not math.isfinite(s) or abs(s) > STRENGTH_LIMIT:
-        raise ValueError(f'{what} {s} is outside the allowed range [-{STRENGTH_LIMIT:g}, {STRENGTH_LIMIT:g}]')
-    return s
 
 def steer_mode(strength:float)->str:
     "'amplify' (positive), 'suppress' (negative) or 'neutral' (zero)"
@@ -113,7 +104,7 @@ class SteeringEngine:
     "Generate with persona vectors added at steering layers and the safety axis capped at capping layers"
     def __init__(self, model=None, tok=None, # model and tokenizer; None: `load_model()`
                  library:VectorLibrary|None=None, # default `VectorLibrary()` (or the persona manager's)
-                 personas:PersonaManager|None=None, # default `PersonaManager(library)`
+                 personas=None, # a `personas.PersonaManager` over the same library (optional)
                  steering_layers=None, # default: each persona's own default layer
                  capping_layers=None, # default: the safety axis' capping layers
                  safety_axis:str=SAFETY_AXIS, # name of the axis to cap on and to orthogonalize against
@@ -129,9 +120,9 @@ class SteeringEngine:
         elif tok is None: raise ValueError('give the tokenizer together with the model')
         self.model, self.tok = model, tok
         self.library = library if library is not None else (personas.library if personas is not None else VectorLibrary())
-        self.personas = personas if personas is not None else PersonaManager(self.library)
-        self.steering_layers = _layer_list(steering_layers)
-        self.capping_layers = _layer_list(capping_layers)
+        self.personas = personas
+        self.steering_layers = layer_list(steering_layers)
+        self.capping_layers = layer_list(capping_layers)
         self.safety_axis, self.orthogonalize, self.monitor = safety_axis, orthogonalize, monitor
         self.positions, self.cap_positions = positions, cap_positions
         self.generate_fn = generate_fn or _generate
@@ -141,14 +132,12 @@ class SteeringEngine:
 
     def available(self)->list[str]:
         "Persona vectors that can be steered with"
-        return self.personas.available()
-
-def _layer_list(layers):
-    if layers is None: return None
-    return [layers] if isinstance(layers, int) else sorted(set(int(l) for l in layers))
+        if self.personas is not None: return self.personas.available()
+        return [n for n in self.library.list() if n not in AXIS_NAMES]
 
 # %% ../nbs/06_steer.ipynb #dfad10c3
-def _vector(self:SteeringEngine, name:str)->PersonaVector:
+@patch
+def vector(self:SteeringEngine, name:str)->PersonaVector:
     "The library's vector `name`, checked against the model; PersonaNotFound when missing"
     try: validate_name(name)
     except ValueError as e: raise PersonaNotFound(str(e)) from None
@@ -163,14 +152,14 @@ def _vector(self:SteeringEngine, name:str)->PersonaVector:
     self._vectors[name] = (stamp, pv)
     return pv
 
-def _safety(self:SteeringEngine)->PersonaVector|None:
+@patch
+def safety(self:SteeringEngine)->PersonaVector|None:
     "The safety axis, or None when the library has none"
-    return _vector(self, self.safety_axis) if self.safety_axis and self.safety_axis in self.library else None
-
-SteeringEngine.vector, SteeringEngine.safety = _vector, _safety
+    return self.vector(self.safety_axis) if self.safety_axis and self.safety_axis in self.library else None
 
 # %% ../nbs/06_steer.ipynb #e74fc825
-def _weights(self:SteeringEngine, persona=None, strength=0.0, blend=None)->dict[str, float]:
+@patch
+def weights(self:SteeringEngine, persona=None, strength=0.0, blend=None)->dict[str, float]:
     "{persona: strength} from the call's arguments, validated"
     if isinstance(blend, str): blend = parse_blend(blend)
     w = {n: check_strength(s, f'strength of {n!r}') for n, s in (blend or {}).items()}
@@ -181,8 +170,9 @@ def _weights(self:SteeringEngine, persona=None, strength=0.0, blend=None)->dict[
     for n in w: self.vector(n)
     return w
 
-def _steering_layers(self:SteeringEngine, weights:dict, layers=None)->list[int]:
-    ls = _layer_list(layers) or self.steering_layers or sorted({self.vector(n).layer for n in weights})
+@patch
+def steering_layers_for(self:SteeringEngine, weights:dict, layers=None)->list[int]:
+    ls = layer_list(layers) or self.steering_layers or sorted({self.vector(n).layer for n in weights})
     for n in weights:
         missing = [l for l in ls if l not in self.vector(n).vectors]
         if missing: raise ValueError(f'persona {n!r} has no vector at layers {missing} (it has {self.vector(n).layers})')
@@ -190,7 +180,8 @@ def _steering_layers(self:SteeringEngine, weights:dict, layers=None)->list[int]:
     if bad: raise ValueError(f'steering layers {bad} are outside 0..{n_layers(self.model)}')
     return ls
 
-def _direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
+@patch
+def direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
     "Unit steering direction of `name` at `layer`: the safety-axis component removed when the engine orthogonalizes"
     u = self.vector(name).unit(layer)
     ax = self.safety() if self.orthogonalize and name != self.safety_axis else None
@@ -200,7 +191,8 @@ def _direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
                                          f'(pass orthogonalize=False to the engine to steer along it)')
     return _unit(r)
 
-def _steering_vectors(self:SteeringEngine, weights:dict, layers=None)->dict[int, torch.Tensor]:
+@patch
+def steering_vectors(self:SteeringEngine, weights:dict, layers=None)->dict[int, torch.Tensor]:
     "{layer: vector to add} for {persona: strength}, on the documented strength scale"
     ls = self.steering_layers_for(weights, layers)
     scale = residual_scale(self.model, self.tok, ls)
@@ -210,25 +202,22 @@ def _steering_vectors(self:SteeringEngine, weights:dict, layers=None)->dict[int,
         out[l] = d * (STRENGTH_UNIT * scale[l] / len(ls))
     return out
 
-SteeringEngine.weights, SteeringEngine.steering_layers_for = _weights, _steering_layers
-SteeringEngine.direction, SteeringEngine.steering_vectors = _direction, _steering_vectors
-
 # %% ../nbs/06_steer.ipynb #64a9cdad
-def _cap_spec(self:SteeringEngine)->tuple[dict, dict, str|None]:
+@patch
+def cap_spec(self:SteeringEngine)->tuple[dict, dict, str|None]:
     "({layer: axis}, {layer: floor}, note): what capping will do, or empty dicts and the reason it cannot"
     ax = self.safety()
     if ax is None: return {}, {}, f'capping skipped: the library has no {self.safety_axis!r} (build one with axes.safety_axis)'
     floors = {int(l): float(f) for l, f in (ax.meta.get('floor') or {}).items()}
     if not floors: return {}, {}, f'capping skipped: {self.safety_axis!r} has no floors in its metadata'
-    ls = self.capping_layers or _layer_list(ax.meta.get('capping_layers')) or sorted(floors)
+    ls = self.capping_layers or layer_list(ax.meta.get('capping_layers')) or sorted(floors)
     missing = [l for l in ls if l not in floors or l not in ax.vectors]
     if missing: raise ValueError(f'capping layers {missing} have no floor or no axis in {self.safety_axis!r} (it has floors at {sorted(floors)})')
     return {l: ax[l] for l in ls}, {l: floors[l] for l in ls}, None
 
-SteeringEngine.cap_spec = _cap_spec
-
 # %% ../nbs/06_steer.ipynb #b2256278
-def _project(self:SteeringEngine, prompt:str, response:str, weights:dict, system:str|None=None)->tuple[float|None, dict]:
+@patch
+def project(self:SteeringEngine, prompt:str, response:str, weights:dict, system:str|None=None)->tuple[float|None, dict]:
     "(projection on the blend direction, {persona: projection}) of `response`; (None, {}) for an empty response"
     if not weights or not response.strip(): return None, {}
     pvs = {n: self.vector(n) for n in weights}
@@ -243,20 +232,19 @@ def _project(self:SteeringEngine, prompt:str, response:str, weights:dict, system
     blend = float(acts[first][0] @ _unit(d)) if d.norm() > 1e-8 else None
     return (each[next(iter(pvs))] if len(pvs) == 1 else blend), each
 
-SteeringEngine.project = _project
-
 # %% ../nbs/06_steer.ipynb #b4719f41
-def _generate_steered(self:SteeringEngine, prompt:str, # the user message
-                      persona:str|None=None, # persona to steer with
-                      strength:float=0.0, # signed strength (see the scale above)
-                      layers=None, # steering layers for this call
-                      blend:dict|str|None=None, # {persona: strength} (or "a:0.5,b:0.3") to add to `persona`
-                      capping:bool=True, # cap the safety axis at its floors (a no-op, noted, without an axis)
-                      system:str|None=None, # system prompt
-                      max_new_tokens:int=128, do_sample:bool=False, temperature:float=0.7, seed:int|None=None,
-                      measure:bool=True, # compute the response's projection on the persona direction
-                      **gen # other `models.generate` settings
-                     )->SteerResult:
+@patch
+def generate(self:SteeringEngine, prompt:str, # the user message
+             persona:str|None=None, # persona to steer with
+             strength:float=0.0, # signed strength (see the scale above)
+             layers=None, # steering layers for this call
+             blend:dict|str|None=None, # {persona: strength} (or "a:0.5,b:0.3") to add to `persona`
+             capping:bool=True, # cap the safety axis at its floors (a no-op, noted, without an axis)
+             system:str|None=None, # system prompt
+             max_new_tokens:int=128, do_sample:bool=False, temperature:float=0.7, seed:int|None=None,
+             measure:bool=True, # compute the response's projection on the persona direction
+             **gen # other `models.generate` settings
+            )->SteerResult:
     "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
     weights = self.weights(persona, strength, blend)
     active = {n: s for n, s in weights.items() if s != 0}
@@ -278,5 +266,3 @@ def _generate_steered(self:SteeringEngine, prompt:str, # the user message
     if verdict is not None: res.flagged = verdict.as_dict()
     elif self.monitor is not None: res.flagged = self.monitor(res)
     return res
-
-SteeringEngine.generate = _generate_steered

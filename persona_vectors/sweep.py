@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
-from .models import pad_batch, model_device, model_name
-from .hooks import forward_to
+from .models import model_name
+from .hooks import read_batched
 from .extract import encode_for, token_mask, activation_key, load_cached, store_cached, load_prompts
 from .monitor import (DETECTORS, MONITOR_READINGS, make_detector, load_labelled, detection_metrics,
                                      separation, cross_validate_layers)
@@ -37,15 +36,13 @@ def read_all(model, tok, convs, # conversations (strings or dicts)
     todo = [r for r in readings if out[r] is None]
     if not todo: return out
     enc = encode_for(tok, convs, 'last')
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i][0]))
-    res = {r: {l: torch.empty(len(enc), model.config.hidden_size) for l in layers} for r in todo}
-    dev = model_device(model)
-    for s in tqdm(range(0, len(order), batch_size), disable=not progress, desc='activations'):
-        idx = order[s:s+batch_size]
-        batch = pad_batch([enc[i][0] for i in idx], tok.pad_token_id, 'right', dev)
+    def reduce_for(idx, batch):   # every reading at once: [readings, rows, hidden]
         n = torch.tensor([enc[i][1] for i in idx])
-        W = torch.stack([token_mask(r, n, n, batch['input_ids'].shape[1]) for r in todo]).to(dev)
-        with torch.inference_mode(): states = forward_to(model, batch, layers, reduce=lambda h: torch.einsum('rbt,bth->rbh', W, h.float()))
+        W = torch.stack([token_mask(r, n, n, batch['input_ids'].shape[1]) for r in todo]).to(batch['input_ids'].device)
+        return lambda h: torch.einsum('rbt,bth->rbh', W, h.float())
+    res = {r: {l: torch.empty(len(enc), model.config.hidden_size) for l in layers} for r in todo}
+    for idx, states in read_batched(model, [e[0] for e in enc], layers, reduce_for, batch_size=batch_size,
+                                    pad_id=tok.pad_token_id, progress=progress, desc='activations'):
         for l in layers:
             for j, r in enumerate(todo): res[r][l][idx] = states[l][j].cpu()
     for r in todo:

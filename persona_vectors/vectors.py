@@ -14,19 +14,13 @@ import torch
 from safetensors.torch import save as st_save, load as st_load
 
 import persona_vectors
+from .core import home_dir, atomic_write
 
 # %% auto #0
-__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'home_dir', 'normalize', 'project_onto', 'remove_component',
+__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'AXIS_NAMES', 'normalize', 'project_onto', 'remove_component',
            'VectorFileError', 'VectorModelMismatch', 'validate_name', 'PersonaVector', 'orthogonalize', 'layer_cosines',
-           'blend_vectors', 'percentile_floor', 'atomic_write', 'gguf_direction', 'write_control_vector_gguf',
-           'read_control_vector_gguf', 'VectorNotFound', 'VectorLibrary']
-
-# %% ../nbs/03_vectors.ipynb #819917f7
-def home_dir()->Path:
-    "The library's home folder: `$PERSONA_VECTORS_HOME` or `~/.persona_vectors`, created on demand"
-    p = Path(os.environ.get('PERSONA_VECTORS_HOME') or Path.home()/'.persona_vectors').expanduser()
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+           'blend_vectors', 'percentile_floor', 'gguf_direction', 'write_control_vector_gguf',
+           'read_control_vector_gguf', 'VectorNotFound', 'PersonaNotFound', 'VectorLibrary']
 
 # %% ../nbs/03_vectors.ipynb #2df3bbb5
 def _as_float(v, what:str='vector')->torch.Tensor:
@@ -349,36 +343,6 @@ def check_model(self:PersonaVector, model)->PersonaVector:
     return self
 
 # %% ../nbs/03_vectors.ipynb #9c53428f
-def _stage(path:Path, data:bytes)->Path:
-    "Write `data` to a temporary file next to `path`, flushed to disk"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError): os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-def atomic_write(files:dict # {path: bytes}
-                )->None:
-    "Write each file atomically (temp file + `os.replace`); if any fails, the others are put back as they were"
-    files = {Path(p): d for p, d in files.items()}
-    old = {p: (p.read_bytes() if p.exists() else None) for p in files} if len(files) > 1 else {}
-    staged, done = {}, []
-    try:
-        for p, d in files.items(): staged[p] = _stage(p, d)
-        for p, tmp in staged.items():
-            os.replace(tmp, p); done.append(p)
-    except BaseException:
-        for tmp in staged.values():
-            with contextlib.suppress(OSError): os.unlink(tmp)
-        for p in reversed(done):  # roll back the files already replaced
-            with contextlib.suppress(Exception):
-                if old[p] is None: p.unlink()
-                else: os.replace(_stage(p, old[p]), p)
-        raise
-
 def _pair(path)->tuple[Path, Path]:
     "(x.safetensors, x.json) for `x`, `x.safetensors` or `x.json`"
     p = Path(path).expanduser()
@@ -532,6 +496,11 @@ def read_control_vector_gguf(path, # a `.gguf` control vector
 class VectorNotFound(KeyError):
     "No vector of that name in the library"
     def __str__(self): return str(self.args[0])
+
+class PersonaNotFound(ValueError):
+    "A persona or archetype name that does not exist; the message lists the ones that do"
+
+AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
 
 def _read_any(path:Path)->PersonaVector:
     "Read a pair or a GGUF by its suffix"

@@ -19,7 +19,7 @@ CHECK = """
 import json, sys
 from pathlib import Path
 import persona_vectors
-from persona_vectors.personas import data_dir
+from persona_vectors.core import data_dir
 d = data_dir()
 print(json.dumps({'package': persona_vectors.__file__, 'data_dir': str(d),
                   'files': sorted(str(p.relative_to(d)) for p in d.rglob('*') if p.is_file())}))
