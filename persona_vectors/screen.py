@@ -618,7 +618,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
     vecs = [vecs] if isinstance(vecs, PersonaVector) else list(vecs)
     units = trait_units(vecs, layer)
     ref_kind = None if reference is None else 'own' if isinstance(reference, str) and reference == 'own' else 'dataset'
-    model, tok = as_model(model, device=device, dtype=dtype, bulk=True, **(load_kwargs or {}))   # by name: loaded for bulk reading
+    model, tok = as_model(model, device=device, dtype=dtype, **{'bulk': True, **(load_kwargs or {})})   # by name: loaded for bulk reading
     for v in vecs: v.check_model(model)
     if compile: compile_blocks(model, **(compile if isinstance(compile, dict) else {}))
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096
