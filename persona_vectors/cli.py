@@ -17,16 +17,18 @@ from .files import (DamagedFile, DamagedFileWarning, VectorFileError, library_na
 
 
 # %% auto #0
-__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'STATE_REPAIR', 'CONTEXT', 'pass_session', 'SOURCES',
-           'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'Setting', 'parse_setting', 'config_path', 'read_config_file',
-           'salvage_config', 'load_config', 'save_config', 'set_setting', 'model_layers', 'check_setting', 'cli_words',
-           'one_line', 'FriendlyGroup', 'vector_repair', 'Session', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table',
-           'cli', 'main', 'config', 'config_show', 'config_set', 'config_get', 'config_unset', 'config_reset',
-           'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create', 'parse_blend_spec',
-           'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState', 'ChatQuit',
-           'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor', 'monitor_evaluate',
-           'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets', 'vector_is_current',
-           'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths', 'CommandDoc', 'doc_renderer']
+__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'STATE_REPAIR', 'DEVICE_MAPS', 'LOAD_OPTIONS', 'CONTEXT',
+           'pass_session', 'SOURCES', 'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'Setting', 'parse_setting',
+           'config_path', 'read_config_file', 'salvage_config', 'load_config', 'save_config', 'set_setting',
+           'model_layers', 'check_setting', 'cli_words', 'one_line', 'FriendlyGroup', 'vector_repair', 'Session',
+           'parse_device_map', 'model_options', 'load_kwargs', 'load_option_args', 'model_arg', 'fmt_layers',
+           'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set', 'config_get',
+           'config_unset', 'config_reset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create',
+           'parse_blend_spec', 'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
+           'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
+           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
+           'vector_is_current', 'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths',
+           'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
@@ -321,9 +323,7 @@ class Session:
         if self.model is None:
             from persona_vectors.models import load_model
             name = name or self.config['model']
-            dev, dt = self.config['device'], self.config['dtype']
-            with self.err.status(f'loading {name} ...'):
-                self.model, self.tok = load_model(name, device=None if dev == 'auto' else dev, dtype=None if dt == 'auto' else dt)
+            with self.err.status(f'loading {name} ...'): self.model, self.tok = load_model(name, **load_kwargs(self))
         return self.model, self.tok
 
     def engine(self, model_name:str|None=None):
@@ -335,6 +335,75 @@ class Session:
             self._engine = SteeringEngine(model, tok, library=self.library, personas=self.personas,
                                           steering_layers=lay('steering_layers'), capping_layers=lay('capping_layers'))
         return self._engine
+
+# %% ../nbs/13_cli.ipynb #f0a1b2c4
+DEVICE_MAPS = ('auto', 'balanced', 'balanced_low_0', 'sequential')
+LOAD_OPTIONS = ('dtype', 'device', 'device_map', 'quantization')
+
+def parse_device_map(text:str|None):
+    "None, one of `DEVICE_MAPS`, or a JSON object {module: device}; ValueError otherwise"
+    if text is None or text in DEVICE_MAPS: return text
+    try: dm = json.loads(text)
+    except ValueError: dm = None
+    if not isinstance(dm, dict) or not dm or not all(isinstance(v, (int, str)) for v in dm.values()):
+        raise ValueError(f"device map must be {', '.join(DEVICE_MAPS)} or a JSON object like "
+                         f"'{{\"model.layers.0\": 0, \"lm_head\": \"cpu\"}}', not {text!r}")
+    return dm
+
+def _load_opt(bulk:bool):
+    "A click callback that keeps a loading option on the session instead of passing it to the command"
+    def cb(ctx, param, value):
+        s = ctx.ensure_object(Session)
+        s.load_opts = getattr(s, 'load_opts', {})
+        s.load_opts['bulk'] = bulk
+        try:
+            if value is not None and param.name == 'device': value = parse_setting('device', value)
+            if param.name == 'device_map': value = parse_device_map(value)
+        except ValueError as e: raise click.BadParameter(str(e)) from None
+        if value is not None: s.load_opts[param.name] = value
+    return cb
+
+def model_options(bulk:bool=False, # the command reads many samples: bfloat16 on CPUs with native bf16 units under --dtype auto
+                  placement:bool=True # also offer --device-map and --quantization
+                 ):
+    "Decorator adding the model-loading options to a click command (see `load_kwargs`)"
+    cb = _load_opt(bulk)
+    opts = [click.option('--dtype', type=click.Choice(['auto', 'float32', 'bfloat16', 'float16']), expose_value=False, callback=cb,
+                         help='Weights and compute dtype [default: config dtype; auto: bfloat16 on CUDA' +
+                              (', and on CPUs with native bf16 units' if bulk else '') + ', else float32]'),
+            click.option('--device', expose_value=False, callback=cb, help='cpu, cuda, cuda:N or mps [default: config device]')]
+    if placement: opts += [
+            click.option('--device-map', expose_value=False, callback=cb, metavar='MAP',
+                         help='Spread a big model over devices: auto, balanced, sequential or a JSON {module: device} (instead of --device)'),
+            click.option('--quantization', type=click.Choice(['8bit', '4bit']), expose_value=False, callback=cb,
+                         help='Load the weights quantized (bitsandbytes on CUDA, else torchao)')]
+    def deco(f):
+        for o in reversed(opts): f = o(f)
+        return f
+    return deco
+
+def load_kwargs(s:Session)->dict:
+    "`load_model` keyword arguments from the command's loading options over the `device` and `dtype` settings"
+    o = getattr(s, 'load_opts', {})
+    if o.get('device_map') is not None and 'device' in o: raise click.UsageError('give --device or --device-map, not both')
+    dev, dt = o.get('device', s.config['device']), o.get('dtype', s.config['dtype'])
+    kw = dict(dtype=None if dt == 'auto' else dt, bulk=o.get('bulk', False))
+    if o.get('device_map') is not None: kw['device_map'] = o['device_map']
+    else: kw['device'] = None if dev == 'auto' else dev
+    if o.get('quantization'): kw['quantization'] = o['quantization']
+    return kw
+
+def load_option_args(s:Session)->list[str]:
+    "The loading options given on this command line, as arguments for another `persona-steer` command (SLURM jobs)"
+    o, out = getattr(s, 'load_opts', {}), []
+    for k in LOAD_OPTIONS:
+        if o.get(k) is not None: out += [f"--{k.replace('_', '-')}", o[k] if isinstance(o[k], str) else json.dumps(o[k])]
+    return out
+
+def model_arg(s:Session, name:str|None):
+    "A model name for library calls that load and cache by name, or this session's loaded (model, tok) when loading options were given"
+    explicit = any(k in getattr(s, 'load_opts', {}) for k in LOAD_OPTIONS)
+    return s.load_model(name) if explicit else name or s.config['model']
 
 # %% ../nbs/13_cli.ipynb #e1134132
 def fmt_layers(layers)->str:
@@ -584,6 +653,7 @@ def _layers_opt(ctx, param, value):
 @click.option('--model', 'model_name', help='Model to extract with [default: config model]')
 @click.option('--overwrite', is_flag=True, help='Replace an existing vector of the same name')
 @click.option('--load/--no-load', 'do_load', default=True, help='Mark the new persona as loaded [default: load]')
+@model_options(bulk=True)
 @pass_session
 def create(s:Session, name, archetype, description, trait_file, interactive, n_questions, layers, model_name, overwrite, do_load):
     "Create persona NAME from an archetype, a description, a trait file or interactively."
@@ -654,6 +724,7 @@ def describe_steering(r, blend:dict|None=None, # the blend's weights as given (t
 @click.option('--layers', callback=_layers_opt, help='Steering layers [default: config steering_layers]')
 @click.option('--model', 'model_name', help='[default: config model]')
 @click.option('--json', 'as_json', is_flag=True, help='Print the result (text, persona, strength, layers, projection) as JSON')
+@model_options()
 @pass_session
 def generate(s:Session, prompt, persona, strength, blend, system, no_safety, max_new_tokens, seed, sample, temperature, layers,
              model_name, as_json):
@@ -758,6 +829,7 @@ def _read_line(prompt:str)->str:
 @click.option('--system', help='System prompt for every message')
 @click.option('--max-new-tokens', '-n', type=click.IntRange(1, 4096), help='[default: config max_new_tokens]')
 @click.option('--model', 'model_name', help='[default: config model]')
+@model_options()
 @pass_session
 def chat(s:Session, persona, strength, blend, no_safety, system, max_new_tokens, model_name):
     "Chat with the model, switching persona, strength and blend with /commands (/help lists them)."
@@ -860,12 +932,13 @@ _LAYER_HELP = "default (the out-of-the-box detector's layers), auto (cross-valid
 @click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.05, show_default=True, help="For 'fpr' and 'sensitive'")
 @click.option('--per-source', is_flag=True, help="Also report each source's TPR/FPR (the test file needs a `source` column)")
 @click.option('--json', 'as_json', is_flag=True, help='Print the metrics as one JSON object')
+@model_options()
 @pass_session
 def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, per_source, as_json):
     "Fit a harmfulness monitor and report its accuracy, AUROC and threshold on held-out prompts."
     from persona_vectors.monitor import evaluate
     with s.err.status('evaluating ...'):
-        res = evaluate(train=train, test=test, model=model_name or s.config['model'], layer=layer, method=method, reading=reading,
+        res = evaluate(train=train, test=test, model=model_arg(s, model_name), layer=layer, method=method, reading=reading,
                        calibration=calibration, target_fpr=target_fpr, per_source=per_source)
     if as_json: return echo_json(res)
     _print_result(s, res, f'monitor ({method}, {reading})')
@@ -878,6 +951,7 @@ FLAGGED_EXIT = 3  # `monitor check`'s exit status for a flagged prompt
 @click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit the monitor on [default: shipped set]')
 @click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
 @click.option('--json', 'as_json', is_flag=True, help='Print the result as JSON')
+@model_options()
 @pass_session
 def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
     """Say whether PROMPT (- reads it from stdin) looks harmful to the model's own monitor.
@@ -887,10 +961,11 @@ def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
     if prompt == '-': prompt = sys.stdin.read().strip()
     if not prompt.strip(): raise click.UsageError('PROMPT is empty')
     from persona_vectors.monitor import check_prompt
-    with s.err.status('checking ...'): res = check_prompt(prompt, model=model_name or s.config['model'], train=train, layer=layer)
+    with s.err.status('checking ...'): res = check_prompt(prompt, model=model_arg(s, model_name), train=train, layer=layer)
     if as_json: echo_json(res)
     else: _print_result(s, res, 'monitor check')
     if res['flagged']: raise click.exceptions.Exit(FLAGGED_EXIT)
+
 
 # %% ../nbs/13_cli.ipynb #67431849
 SCREEN_SCORES = ('auto', 'response', 'prompt', 'diff')  # mirrors persona_vectors.screen.SCORES (no torch import here)
@@ -958,20 +1033,22 @@ def _screen_notes(s:Session, res:dict):
 @click.option('--restart', is_flag=True, help='Discard results in --out made from another input or other settings')
 @click.option('--compile', 'compile_', is_flag=True, help="Compile the model's blocks first (torch.compile: pays off on a GPU)")
 @click.option('--json', 'as_json', is_flag=True, help='Print the report (or the shard record) as JSON')
+@model_options(bulk=True)
 @pass_session
 def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, messages_col, model_name,
            top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shard, restart, compile_, as_json):
     "Screen a fine-tuning dataset: project each sample on persona vectors, compare with a reference, flag the outliers (resumable)."
     vecs = _screen_vectors(s, traits, vector_files)
     from persona_vectors.screen import screen_dataset, screen_distributed
-    dev, dt = s.config['device'], s.config['dtype']
+    lk = load_kwargs(s)
+    dev, dt = lk.pop('device', None), lk.pop('dtype')
     kw = dict(prompt_col=prompt_col, response_col=response_col, messages_col=messages_col, layer=layer, reference=reference, top_k=top_k,
               score=score, chunk_size=chunk_size, batch_size=batch_size, token_budget=token_budget, max_new_tokens=max_new_tokens, restart=restart,
-              compile=compile_, progress=True, dtype=None if dt == 'auto' else dt)
+              compile=compile_, progress=True, dtype=dt, load_kwargs=lk)
     model = model_name or s.config['model']
     if shard is None and int(os.environ.get('WORLD_SIZE') or 1) > 1:  # one process per GPU under torchrun / accelerate
-        res = screen_distributed(data, vecs, out_dir, model=model, device=None if dev in ('auto', 'cuda') else dev, **kw)
-    else: res = screen_dataset(data, vecs, out_dir, model=model, shard=shard, device=None if dev == 'auto' else dev, **kw)
+        res = screen_distributed(data, vecs, out_dir, model=model, device=None if dev in (None, 'cuda') else dev, **kw)
+    else: res = screen_dataset(data, vecs, out_dir, model=model, shard=shard, device=dev, **kw)
     if as_json: echo_json(res); return _screen_notes(s, res)
     _print_screen(s, res, f'screening of {data.name}')
     s.err.print(f'results in {out_dir}')
@@ -1003,6 +1080,7 @@ def screen_merge(s:Session, out_dir, top_k, score, as_json):
 @click.option('--setup', default='', help='Shell line(s) each job runs first, e.g. "source ~/venv/bin/activate"')
 @click.option('--command', 'launcher', default='persona-steer', show_default=True, help='How the jobs call this CLI')
 @click.option('--scripts', 'folder', type=click.Path(file_okay=False, path_type=Path), help='Folder for the scripts [default: OUT/slurm]')
+@model_options(bulk=True)
 @pass_session
 def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, reference, prompt_col, response_col, messages_col, model_name,
                  top_k, score, chunk_size, batch_size, token_budget, max_new_tokens, shards, partition, account, time_limit, gpus, cpus, mem,
@@ -1014,6 +1092,7 @@ def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, referenc
     if chunk_size: args += ['--chunk-size', str(chunk_size)]
     if messages_col: args += ['--messages-col', messages_col]
     if token_budget: args += ['--token-budget', str(token_budget)]
+    args += load_option_args(s)
     from persona_vectors.screen import slurm_scripts
     paths = slurm_scripts(data, out_dir, shards, traits=names, vector_files=vector_files, home=s.home, model=model_name or s.config['model'],
                           reference=reference, screen_args=args, top_k=top_k, score=score, partition=partition, account=account,
@@ -1033,6 +1112,7 @@ def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, referenc
               help='Folder for report.json, traits.csv, responses.csv and shift.png')
 @click.option('--max-new-tokens', type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON')
+@model_options(placement=False)
 @pass_session
 def audit(s:Session, finetuned, traits, base, prompts, n_prompts, out_dir, max_new_tokens, as_json):
     "Audit a fine-tuned model: per-trait shift of its answers against the base model, and a 0-10 risk score."
@@ -1046,7 +1126,8 @@ def audit(s:Session, finetuned, traits, base, prompts, n_prompts, out_dir, max_n
     base = base or (None if is_adapter_dir(finetuned) else s.config['model'])
     with s.err.status('auditing ...'):
         res = run_audit(base, finetuned, [s.library.load(n) for n in names], qs[:n_prompts], out_dir=out_dir,
-                        max_new_tokens=max_new_tokens, batch_size=s.config['batch_size'])
+                        max_new_tokens=max_new_tokens, batch_size=s.config['batch_size'],
+                        device=load_kwargs(s).get('device'), dtype=load_kwargs(s)['dtype'])
     if as_json: return echo_json(res)
     _print_result(s, {'risk': res['risk'], 'top_trait': res['top_trait'], 'scored': f"{res['n_scored']} of {res['n_prompts']}",
                       **{n: {k: t[k] for k in ('shift', 'ci_low', 'ci_high', 'relative_shift', 'risk')} for n, t in res['traits'].items()}},
@@ -1150,6 +1231,7 @@ def extract_axes(s:Session, model_name:str, n_questions:int, n_prompts:int, forc
 @click.option('--n-prompts', type=click.IntRange(2), default=64, show_default=True, help='Safe and unsafe prompts for the safety axis')
 @click.option('--axes/--no-axes', 'with_axes', default=True, help='Also extract the assistant and safety axes [default: axes]')
 @click.option('--force', is_flag=True, help='Recompute vectors even when current ones exist')
+@model_options(bulk=True)
 @pass_session
 def init(s:Session, model_name, archetypes, n_questions, n_prompts, with_axes, force):
     "Set up the home folder: settings, datasets, archetype vectors and axes (resumable)."
@@ -1190,6 +1272,7 @@ def init(s:Session, model_name, archetypes, n_questions, n_prompts, with_axes, f
 @click.option('--n-questions', type=click.IntRange(1), help='Questions for the assistant axis [default: config n_questions]')
 @click.option('--n-prompts', type=click.IntRange(2), default=64, show_default=True, help='Safe and unsafe prompts for the safety axis')
 @click.option('--force', is_flag=True, help='Recompute even when current axes exist')
+@model_options(bulk=True)
 @pass_session
 def extract_axes_cmd(s:Session, model_name, n_questions, n_prompts, force):
     "Extract the assistant axis (from the persona vectors) and the safety axis (safe vs harmful prompts)."

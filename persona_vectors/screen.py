@@ -643,13 +643,15 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
                    gen_batch_size:int=16, # prompts per generate call (reference='own')
                    restart:bool=False, # discard results in out_dir made from other inputs or settings
                    compile:bool|dict=False, # compile the model's blocks first (`hooks.compile_blocks`; a dict: its settings); for GPUs
-                   progress:bool=False, device=None, dtype=None)->dict:
+                   progress:bool=False, device=None, dtype=None,
+                   load_kwargs:dict|None=None, # other `load_model` settings for a model given by name (device_map, quantization)
+                  )->dict:
     "Screen `data` on trait vectors into `out_dir`, resumably; returns the drift report (or, for one of several shards, the shard's record)"
     out, (_, n_shards) = Path(out_dir).expanduser(), parse_shard(shard)
     vecs = [vecs] if isinstance(vecs, PersonaVector) else list(vecs)
     units = trait_units(vecs, layer)
     ref_kind = None if reference is None else 'own' if isinstance(reference, str) and reference == 'own' else 'dataset'
-    model, tok = as_model(model, device=device, dtype=dtype)
+    model, tok = as_model(model, device=device, dtype=dtype, **{'bulk': True, **(load_kwargs or {})})   # by name: loaded for bulk reading
     for v in vecs: v.check_model(model)
     if compile: compile_blocks(model, **(compile if isinstance(compile, dict) else {}))
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096
