@@ -18,9 +18,9 @@ from sklearn.model_selection import StratifiedKFold, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 from fastcore.basics import patch
 
-from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
+from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL, check_lengths
 from .hooks import hooked
-from .extract import get_activations, load_prompts, model_fingerprint, cache_key
+from .extract import get_activations, load_prompts, model_fingerprint, cache_key, encode_for
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
 from .core import data_dir, layer_list
 
@@ -29,9 +29,9 @@ __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_T
            'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
            'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
            'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
-           'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict', 'prefill_guard', 'Guard',
-           'guarded_generate', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training',
-           'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
+           'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'refusal_direction', 'Refused',
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'default_layers', 'default_config',
+           'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -64,6 +64,7 @@ def load_labelled(data, # a .jsonl/.csv/.json file with prompt and label columns
         try: y.append(parse_label(lab))
         except ValueError as e: raise ValueError(f'{where}: row {i}: {e}') from None
         c = as_conversation(conv)
+        if not c['prompt'].strip(): raise ValueError(f'{where}: row {i} has an empty prompt')
         convs.append({'prompt': c['prompt'], 'system': c['system']} if c['system'] else c['prompt'])
     if not convs: raise ValueError(f'{where}: no labelled prompts')
     return convs, np.array(y, dtype=int)
@@ -371,7 +372,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     else: pv = (library if library is not None else VectorLibrary()).load(source)
     m = pv.meta
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
-        raise VectorFileError(f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
+        raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
                                  target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C']} if m['method'] == 'probe' else {}))
     _set_state(det, pv)
@@ -446,6 +447,38 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y, groups)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
+
+# %% ../nbs/04_monitor.ipynb #a1c3e9f1
+def harm_direction(det:Detector, # a fitted detector
+                   layer:int # one of its layers
+                  )->torch.Tensor:
+    "Unit vector at `layer` along which `det` reads prompts as more harmful (harmful minus benign): its refusal direction"
+    det._check_fitted()
+    if layer not in det.layers: raise ValueError(f'the detector reads layers {det.layers}, not {layer}')
+    d = {'two-vector': lambda: det.dangerous[layer] - det.safe[layer], 'diff-mean': lambda: det.direction[layer],
+         'probe': lambda: det.weights[layer]}.get(det.method)
+    if d is None: raise ValueError(f'a {type(det).__name__} has no direction to steer along')
+    d = d().float()
+    if float(d.norm()) < 1e-12: raise ValueError(f'the detector has no direction at layer {layer} (its classes read the same there)')
+    return d / d.norm()
+
+def refusal_direction(model, tok, layers, # layer or layers to read
+                      data=None, # labelled prompts (see `load_labelled`); None: the shipped training set
+                      n:int=200, # prompts used, half harmful and half benign (a fixed sample); 0: all
+                      seed:int=0, cache:bool=True)->dict[int, torch.Tensor]:
+    "{layer: unit vector}: mean harmful minus mean benign reading at the end of the prompt (the refusal direction)"
+    convs, y = load_labelled(data if data is not None else shipped_safety('train'))
+    if n:
+        rng = np.random.default_rng(seed)
+        pick = np.concatenate([rng.permutation(np.flatnonzero(y == k))[:n // 2] for k in (1, 0)])
+        convs, y = [convs[i] for i in pick], y[pick]
+    if len(set(y.tolist())) < 2: raise ValueError('the refusal direction needs harmful and benign prompts')
+    acts = get_activations(model, tok, convs, layer_list(layers), 'last', cache=cache)
+    out = {}
+    for l, a in acts.items():
+        d = a[torch.as_tensor(y == 1)].mean(0) - a[torch.as_tensor(y == 0)].mean(0)
+        out[l] = d / d.norm().clamp_min(1e-12)
+    return out
 
 # %% ../nbs/04_monitor.ipynb #0060a94b
 REFUSAL = "I can't help with that request."
@@ -589,6 +622,10 @@ def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
     det.to_vector(f'monitor-{method}').save(path)
     return det
 
+def _check_fits(m, tok, convs, what:str):
+    "`InputTooLong` for the first prompt longer than the model's context, before anything is fitted or scored"
+    check_lengths(m, [ids for ids, _ in encode_for(tok, convs, 'last')], what=what, texts=convs)
+
 def _layers_out(det:Detector): return det.layers[0] if len(det.layers) == 1 else det.layers
 
 def calibrated_for(det:Detector)->str:
@@ -623,8 +660,10 @@ def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the 
     convs, y = load_labelled(test_data)
     sources = labelled_sources(test_data) if per_source else None
     if per_source and sources is None: raise ValueError(f'per-source results need a `source` column in every row of the test data ({test_data})')
-    if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
+    train_convs = load_labelled(train)[0] if train is not None else None   # bad data fails here, before a model is loaded
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, convs, 'test prompt')
+    if train_convs is not None: _check_fits(m, tok, train_convs, 'training prompt')
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
     scores = det.score(m, tok, convs, cache=True)
@@ -646,6 +685,7 @@ def check_prompt(prompt:str, # the prompt to check
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, [prompt], 'prompt')
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
