@@ -84,57 +84,132 @@ def cpu_samples(tok, n:int, data:Path)->list[dict]:
     if len(rows) < n: raise ValueError(f'the reference data make only {len(rows)} samples')
     return rows
 
+def long_samples(tok, n:int, data:Path, tokens:int, seed:int=0)->list[dict]:
+    "n samples of about `tokens` tokens (each drawn in 0.75-1.25x): AdvBench and AlpacaEval prompts, each answered with reference sentences appended until it is long enough"
+    adv = load_prompts(data/'safety'/'advbench_harmful_behaviors.csv', 'goal')
+    prompts = [r['goal'] for r in adv] + [r['prompt'] for r in load_prompts(data/'safety'/'alpaca_eval_instructions.jsonl')]
+    pool = [r['target'] + '.' for r in adv] + [BENIGN_REPLY]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        want, p, resp = int(tokens * rng.uniform(0.75, 1.25)), prompts[rng.integers(len(prompts))], ''
+        while True:
+            r = {'prompt': p, 'response': resp.strip()}
+            if resp and len(encode_conversation(tok, r)[0]) >= want: break
+            resp += ' ' + pool[rng.integers(len(pool))]
+        rows.append(r)
+    return rows
+
+def matmul_cpu(threads:int|None, m:int=2048, k:int=576, n:int=1536, reps:int=20)->dict:
+    "ms and GFLOP/s of an m x k x n matmul in float32 and bfloat16 (SmolLM2's width: 576 -> 1536), interleaved, fastest of 3"
+    if threads: torch.set_num_threads(threads)
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    times = {'float32': [], 'bfloat16': []}
+    for _ in range(3):
+        for dt in times:
+            x, y = a.to(getattr(torch, dt)), b.to(getattr(torch, dt))
+            for _ in range(2): x @ y
+            (_, w, c) = timed(lambda: [x @ y for _ in range(reps)])
+            times[dt].append((w / reps, c / reps))
+    out = {dt: dict(ms=round(1e3 * min(t[0] for t in v), 2), cpu_ms=round(1e3 * min(t[1] for t in v), 2),
+                    gflops=round(2 * m * k * n / min(t[0] for t in v) / 1e9, 1)) for dt, v in times.items()}
+    out['speedup'] = round(out['float32']['ms'] / out['bfloat16']['ms'], 2)
+    print(f'matmul {m}x{k}x{n}, {torch.get_num_threads()} threads: {out}', flush=True)
+    return out
+
+def pearson(a, b)->float: return float(np.corrcoef(np.asarray(a, float), np.asarray(b, float))[0, 1])
+
+def top_rows(x:np.ndarray, frac:float=0.01)->list[set]:
+    "Per trait (column), the rows of the top `frac` projections"
+    k = max(1, int(np.ceil(frac * len(x))))
+    return [set(np.argsort(-x[:, j])[:k].tolist()) for j in range(x.shape[1])]
+
+def run_cli(jl:Path, vec_files:list, out:Path, a, dtype:str, home:Path):
+    "Wall and child CPU seconds of the whole `persona-steer screen` command, and its JSON report"
+    cmd = [shutil.which('persona-steer') or 'persona-steer', 'screen', str(jl), '--out', str(out), '--json', '--batch-size', str(a.batch_size),
+           '--top-k', str(max(1, int(np.ceil(0.01 * a.n)))), '--dtype', dtype]
+    for f in vec_files: cmd += ['--vector', str(f)]
+    env = {**os.environ, 'PERSONA_VECTORS_HOME': str(home), 'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))}
+    if a.threads: env['OMP_NUM_THREADS'] = str(a.threads)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    w = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode: raise RuntimeError(f'persona-steer screen failed:\n{p.stderr[-3000:]}')
+    return w, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), json.loads(p.stdout)
+
 def cpu_mode(a):
+    from persona_vectors.models import load_model, cpu_bf16_units, default_dtype
     if a.threads: torch.set_num_threads(a.threads)
     data = shared_data(a.data)
+    mm = matmul_cpu(a.threads)
+    dtypes = a.dtypes.split(',')
     (model, tok), load_s, _ = timed(load_bench_model)
-    rows = cpu_samples(tok, a.n, data)
+    models = {'float32': model, **{d: load_model(device='cpu', dtype=d)[0] for d in dtypes if d != 'float32'}}
+    rows = cpu_samples(tok, a.n, data) if a.tokens is None else long_samples(tok, a.n, data, a.tokens)
     enc = [encode_conversation(tok, r) for r in rows]
     lengths = [len(e[0]) for e in enc]
     layers = [int(x) for x in a.layers.split(',')]
     vecs = random_vectors(model.config.hidden_size, layers)
     units = trait_units(vecs)
+    auto = str(default_dtype('cpu', bulk=True)).replace('torch.', '')
     print(f'{model_name(model)}: {n_layers(model)} blocks, vectors at layers {layers}; {len(rows)} samples, {np.mean(lengths):.1f} tokens '
-          f'on average ({min(lengths)}-{max(lengths)}); torch {torch.__version__}, {torch.get_num_threads()} threads; model load {load_s:.1f} s', flush=True)
-    project_encoded(model, enc[:8], units, batch_size=8); naive_projections(model, enc[:2], units)  # warm up
+          f'on average ({min(lengths)}-{max(lengths)}); torch {torch.__version__}, {torch.get_num_threads()} threads; model load {load_s:.1f} s; '
+          f'native bf16 units: {cpu_bf16_units()} (screen --dtype auto reads in {auto})', flush=True)
+    for m in models.values(): project_encoded(m, enc[:8], units, batch_size=8); naive_projections(m, enc[:2], units)  # warm up
 
     tmp = Path(tempfile.mkdtemp())
     try:
-        rows_out = []
-        slow, w, c = timed(lambda: naive_projections(model, enc, units))
-        rows_out.append(row('naive (1 at a time, all layers, logits)', len(enc), w, c))
+        rows_out, proj, clis = [], {}, {d: [] for d in dtypes}
+        m_naive = min(a.naive_n or len(enc), len(enc))
+        sub_idx = np.linspace(0, len(enc) - 1, m_naive).astype(int)   # evenly spread: the same length mix
+        slow, w, c = timed(lambda: naive_projections(model, [enc[i] for i in sub_idx], units))
+        note = '' if m_naive == len(enc) else f'; {m_naive} timed, per-sample time extrapolated'
+        rows_out.append(row(f'naive float32 (1 at a time, all layers, logits{note})', m_naive, w, c, dtype='float32'))
         naive = rows_out[0]
-        fast, w, c = timed(lambda: project_encoded(model, enc, units, batch_size=a.batch_size))
-        rows_out.append(row(f'ours: project_encoded (bs={a.batch_size})', len(enc), w, c, naive))
-        diff = max(float(np.abs(fast[k] - slow[k]).max()) for k in fast)
-        scale = float(np.abs(slow['response']).max())
+        for d in dtypes:
+            proj[d], w, c = timed(lambda: project_encoded(models[d], enc, units, batch_size=a.batch_size))
+            rows_out.append(row(f'ours {d}: project_encoded (bs={a.batch_size})', len(enc), w, c, naive, dtype=d))
         jl = tmp/'data.jsonl'
         jl.write_text(''.join(json.dumps(r) + '\n' for r in rows))
-        rep, w, c = timed(lambda: screen_dataset(jl, vecs, tmp/'lib', model=(model, tok), batch_size=a.batch_size))
-        rows_out.append(row('ours: screen_dataset (library, model loaded)', len(enc), w, c, naive))
+        for d in dtypes:
+            _, w, c = timed(lambda: screen_dataset(jl, vecs, tmp/f'lib-{d}', model=(models[d], tok), batch_size=a.batch_size))
+            rows_out.append(row(f'ours {d}: screen_dataset (library, model loaded)', len(enc), w, c, naive, dtype=d))
         for v in vecs: v.save(tmp/v.name)
-        cmd = [shutil.which('persona-steer') or 'persona-steer', 'screen', str(jl), '--out', str(tmp/'cli'), '--json', '--batch-size', str(a.batch_size)]
-        for v in vecs: cmd += ['--vector', str(tmp/f'{v.name}.safetensors')]
-        env = {**os.environ, 'PERSONA_VECTORS_HOME': str(tmp/'home'), 'PYTHONPATH': os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))}
-        if a.threads: env['OMP_NUM_THREADS'] = str(a.threads)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        w = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if p.returncode: raise RuntimeError(f'persona-steer screen failed:\n{p.stderr[-3000:]}')
-        cli_rep = json.loads(p.stdout)
-        c = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        rows_out.append(row('CLI: persona-steer screen (whole command incl. start-up and model load)', len(enc), w, c, naive))
+        vec_files = [tmp/f'{v.name}.safetensors' for v in vecs]
+        for r in range(a.repeats):   # interleaved: float32, bfloat16, bfloat16, float32, ... so both see the same machine load
+            for d in (dtypes if r % 2 == 0 else dtypes[::-1]):
+                w, c, rep = run_cli(jl, vec_files, tmp/f'cli-{d}-{r}', a, d, tmp/'home')
+                clis[d].append((w, c, rep))
+                print(f'  CLI {d} repeat {r}: {w:.1f} s wall, {c:.1f} s CPU', flush=True)
+        for d in dtypes:
+            w, c, _ = min(clis[d], key=lambda t: t[0])
+            rows_out.append(row(f'CLI {d}: persona-steer screen --dtype {d} (whole command incl. start-up and model load; fastest of {a.repeats})',
+                                len(enc), w, c, naive, dtype=d, all_wall_s=[round(t[0], 2) for t in clis[d]], all_cpu_s=[round(t[1], 2) for t in clis[d]]))
     finally: shutil.rmtree(tmp, ignore_errors=True)
-    same = all(abs(cli_rep['traits'][n]['mean'] - rep['traits'][n]['mean']) <= 1e-6 * scale for n in rep['traits'])
-    checks = {'ours (core) >= 2x naive (CPU time)': rows_out[1]['ratio_cpu'] >= 2,
-              'CLI whole command >= 2x naive (wall)': rows_out[3]['ratio_wall'] >= 2,
-              'CLI whole command < 100 ms/sample (wall)': rows_out[3]['ms_per_sample'] < 100,
-              'projections agree with the naive loop (max abs diff < 1e-3 x max |projection|)': diff < 1e-3 * scale,
-              'the CLI report matches the library one (trait means within 1e-6 x max |projection|)': same}
-    return dict(mode='cpu', model=model_name(model), layers=layers, n=len(enc), mean_tokens=float(np.mean(lengths)), batch_size=a.batch_size,
-                model_load_s=round(load_s, 2), max_abs_diff=diff, max_abs_projection=scale, rows=rows_out, checks=checks)
+    diff = max(float(np.abs(proj['float32'][k][sub_idx] - slow[k]).max()) for k in slow)
+    scale = float(np.abs(slow['response']).max())
+    acc = {}
+    for d in dtypes:
+        if d == 'float32': continue
+        acc[d] = {k: dict(pearson_min=round(min(pearson(proj[d][k][:, j], proj['float32'][k][:, j]) for j in range(len(units))), 6),
+                          top1pct_same=[x == y for x, y in zip(top_rows(proj[d][k]), top_rows(proj['float32'][k]))]) for k in proj[d]}
+        acc[d]['cli_top_same'] = {n: [t['row'] for t in clis[d][0][2]['traits'][n]['top']] == [t['row'] for t in clis['float32'][0][2]['traits'][n]['top']]
+                                  for n in clis[d][0][2]['traits']}
+    cli = {r['dtype']: r for r in rows_out if r['method'].startswith('CLI')}
+    best = cli.get(auto, cli['float32'])
+    checks = {'projections agree with the naive loop (float32, max abs diff < 1e-3 x max |projection|)': diff < 1e-3 * scale,
+              f'CLI whole command, --dtype auto ({auto}) >= 4x naive (wall)': best['ratio_wall'] >= 4,
+              f'CLI whole command, --dtype auto ({auto}) < 60 ms/sample (wall)': best['ms_per_sample'] < 60}
+    for d, r in acc.items():
+        checks[f'{d}: per-sample projections Pearson >= 0.999 with float32 (every trait, response and prompt)'] = all(v['pearson_min'] >= 0.999 for k, v in r.items() if k != 'cli_top_same')
+        checks[f'{d}: the same top 1% by response projection as float32 (every trait)'] = all(r['response']['top1pct_same'])
+        checks[f'{d}: the CLI report lists the same top rows as with --dtype float32'] = all(r['cli_top_same'].values())
+    return dict(mode='cpu', model=model_name(model), layers=layers, n=len(enc), naive_n=m_naive, tokens_target=a.tokens,
+                mean_tokens=float(np.mean(lengths)), batch_size=a.batch_size, model_load_s=round(load_s, 2), cpu_bf16_units=cpu_bf16_units(),
+                auto_dtype=auto, matmul=mm, max_abs_diff=diff, max_abs_projection=scale, accuracy=acc, rows=rows_out, checks=checks,
+                note='wall times on a shared machine are noisy: CPU times are given too, and the CLI runs are interleaved')
 
 # ---------------------------------------------------------------------------------------------------------------- GPU
 
@@ -217,7 +292,10 @@ def main():
     ap.add_argument('--gpu', action='store_true', help='random Qwen2.5-7B-shaped model in bf16 on CUDA, 10,000 samples')
     ap.add_argument('--smoke', action='store_true', help='with --gpu: tiny model and few samples (runs on a CPU)')
     ap.add_argument('--n', type=int, default=None, help='samples (CPU: 1000, GPU: 10000)')
-    ap.add_argument('--naive-n', type=int, default=None, help='GPU: samples the naive loop is timed on (200), extrapolated')
+    ap.add_argument('--naive-n', type=int, default=None, help='samples the naive loop is timed on (GPU: 200, CPU: all), extrapolated')
+    ap.add_argument('--tokens', type=int, default=None, help='CPU: samples of about this many tokens (default: ~64-token AdvBench/AlpacaEval pairs)')
+    ap.add_argument('--dtypes', default='float32,bfloat16', help='CPU: dtypes to compare (float32 first)')
+    ap.add_argument('--repeats', type=int, default=2, help='CPU: interleaved runs of the whole CLI command per dtype')
     ap.add_argument('--layers', default=None, help='layers of the vectors (CPU: 12,15; GPU: 14,20)')
     ap.add_argument('--batch-size', type=int, default=None, help='rows per forward pass at most (CPU: 32, GPU: 1024)')
     ap.add_argument('--token-budget', default=None, help='GPU: padded tokens per forward pass, a comma list to compare (32768,65536)')
@@ -236,7 +314,8 @@ def main():
                python=platform.python_version(), argv=sys.argv[1:], load_average=os.getloadavg())
     print('\n' + table(res['rows']))
     for k, ok in res['checks'].items(): print(f"{'PASS' if ok else 'MISS'}  {k}")
-    out = Path(a.out or ROOT/'bench'/'results'/f"screen_speed{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}.json")
+    stem = f"screen_speed{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}" if a.gpu or not a.tokens else f'screen_speed_{a.tokens}tok'
+    out = Path(a.out or ROOT/'bench'/'results'/f'{stem}.json')
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1) + '\n')
     print(f'wrote {out}')

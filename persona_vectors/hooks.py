@@ -113,11 +113,13 @@ class Captured(dict):
 def capture(model, layers, # layer or layers to record
             reduce=None, # optional fn(h) applied before storing
             layer_path:str|None=None):
-    "Record the residual stream at `layers` during the `with` block; yields a `Captured` dict"
+    "Record the residual stream at `layers` during the `with` block, on `model_device(model)`; yields a `Captured` dict"
     layers = [layers] if isinstance(layers, int) else list(layers)
-    out = Captured({l: [] for l in layers})
+    out, dev = Captured({l: [] for l in layers}), model_device(model)
     def rec(l):
-        def fn(h): out[l].append(reduce(h) if reduce else h.detach())
+        def fn(h):
+            h = h.detach().to(dev)
+            out[l].append(reduce(h) if reduce else h)
         return fn
     with hooked(model, {l: rec(l) for l in layers}, layer_path): yield out
 
@@ -187,6 +189,12 @@ def _as_layer_dict(vectors, layers=None)->dict:
     layers = [layers] if isinstance(layers, int) else layers
     return {l: vectors for l in layers}
 
+def _on(v:torch.Tensor, h:torch.Tensor, cache:dict, dtype=None)->torch.Tensor:
+    "`v` on `h`'s device in `dtype` (default `h.dtype`), copied once per device and dtype"
+    key = (h.device, dtype or h.dtype)
+    if key not in cache: cache[key] = v.to(*key)
+    return cache[key]
+
 @contextmanager
 def add_vectors(model, vectors, # {layer: vector} or one vector (with `layers`)
                 strength:float=1.0, # multiplies every vector; negative suppresses
@@ -196,20 +204,21 @@ def add_vectors(model, vectors, # {layer: vector} or one vector (with `layers`)
                 layer_path:str|None=None):
     "Add `strength * vector` to the residual stream at each layer inside the `with` block"
     vecs = _as_layer_dict(vectors, layers)
-    p = next(model.parameters())
     def adder(v):
-        v = torch.as_tensor(v).to(p.device, p.dtype) * strength
+        v, cache = torch.as_tensor(v, dtype=torch.float32) * strength, {}
         pos = TokenPositions(positions, prompt_len)
         def fn(h):
-            m = pos.mask(h)
-            return h + v if m is None else h + m * v
+            m, vd = pos.mask(h), _on(v, h, cache)
+            return h + vd if m is None else h + m * vd
         return fn
     with hooked(model, {l: adder(v) for l, v in vecs.items()}, layer_path): yield
 
 # %% ../nbs/01_hooks.ipynb #54236834
 class CapStats:
-    "Counts of token states seen and raised by `cap_projection`, per layer"
-    def __init__(self): self.seen, self.capped = {}, {}
+    "Counts of token states seen and raised by `cap_projection`, per layer (counted on the device, read as ints)"
+    def __init__(self): self.seen, self._capped = {}, {}
+    @property
+    def capped(self)->dict: return {l: int(c) for l, c in self._capped.items()}
     def __repr__(self): return f'CapStats(seen={self.seen}, capped={self.capped})'
 
 @contextmanager
@@ -221,19 +230,20 @@ def cap_projection(model, axes, # {layer: axis} or one axis (with `layers`); nor
     "Raise the projection of the residual stream on each axis to at least its floor inside the `with` block"
     axes = _as_layer_dict(axes, layers)
     floors = floor if isinstance(floor, dict) else {l: floor for l in axes}
-    p, stats = next(model.parameters()), CapStats()
+    stats = CapStats()
     def capper(l, a):
         a = torch.as_tensor(a, dtype=torch.float32)
-        a = (a / a.norm()).to(p.device)
+        a, cache = a / a.norm(), {}
         f, pos = float(floors[l]), TokenPositions(positions)
-        stats.seen[l] = stats.capped[l] = 0
+        stats.seen[l], stats._capped[l] = 0, 0
         def fn(h):
-            proj = h.float() @ a
+            ad = _on(a, h, cache, torch.float32)
+            proj = h.float() @ ad
             lift = (f - proj).clamp(min=0)
             m = pos.mask(h)
             if m is not None: lift = lift * m[..., 0].float()
-            stats.seen[l] += proj.numel(); stats.capped[l] += int((lift > 0).sum())
-            return h + (lift[..., None] * a).to(h.dtype)
+            stats.seen[l] += proj.numel(); stats._capped[l] = stats._capped[l] + (lift > 0).sum()  # no GPU sync per call
+            return h + (lift[..., None] * ad).to(h.dtype)
         return fn
     with hooked(model, {l: capper(l, a) for l, a in axes.items()}, layer_path): yield stats
 

@@ -11,13 +11,16 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
+from .files import model_problem
+
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'TINY_ARCHS', 'cache_dir', 'models_dir',
-           'ModelNotInstalled', 'smollm2_gguf', 'gemma3_gguf', 'file_fingerprint', 'dequantized_dir', 'default_device',
-           'default_dtype', 'resolve_model_path', 'prepare_tokenizer', 'load_model', 'as_model', 'model_name',
+__all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'CPU_BF16_FLAGS', 'DTYPES', 'QUANTIZATIONS',
+           'TINY_ARCHS', 'cache_dir', 'models_dir', 'ModelNotInstalled', 'smollm2_gguf', 'gemma3_gguf',
+           'file_fingerprint', 'dequantized_dir', 'default_device', 'cpu_bf16_units', 'default_dtype',
+           'resolve_model_path', 'prepare_tokenizer', 'quantization_config', 'load_model', 'as_model', 'model_name',
            'byte_tokenizer', 'tiny_config', 'tiny_model', 'as_conversation', 'as_messages', 'has_chat_template',
            'supports_system_role', 'render_messages', 'format_prompt', 'encode_messages', 'encode_conversation',
-           'pad_batch', 'model_device', 'stop_token_ids', 'generate']
+           'pad_batch', 'model_device', 'stop_token_ids', 'InputTooLong', 'context_length', 'check_lengths', 'generate']
 
 # %% ../nbs/00_models.ipynb #f6602b06
 DEFAULT_MODEL = 'smollm2'  # the name `load_model` uses when given none
@@ -108,16 +111,37 @@ def dequantized_dir(gguf:Path)->Path:
     return dest
 
 # %% ../nbs/00_models.ipynb #7496fd71
+CPU_BF16_FLAGS = ('amx_bf16', 'avx512_bf16')  # /proc/cpuinfo flags of native bfloat16 matrix instructions
+
 def default_device()->str:
     "`cuda` when a GPU is visible, else `cpu`"
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
-def default_dtype(device:str)->torch.dtype:
-    "bfloat16 on CUDA, float32 elsewhere"
-    return torch.bfloat16 if str(device).startswith('cuda') else torch.float32
+def cpu_bf16_units(flags:str|None=None # the `flags` line of /proc/cpuinfo; None: read it
+                  )->bool:
+    "Whether the CPU multiplies bfloat16 matrices natively (AMX or AVX512-BF16); `$PERSONA_VECTORS_CPU_BF16` (0/1) overrides"
+    env = os.environ.get('PERSONA_VECTORS_CPU_BF16', '').strip()
+    if flags is None and env in ('0', '1'): return env == '1'
+    if flags is None:
+        try: flags = next((l for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('flags')), '')
+        except OSError: flags = ''
+    return bool(set(flags.split()) & set(CPU_BF16_FLAGS))
 
-def _as_dtype(dtype)->torch.dtype:
-    return getattr(torch, dtype) if isinstance(dtype, str) else dtype
+def default_dtype(device:str, # 'cpu', 'cuda', 'cuda:1', ...
+                  bulk:bool=False # reading many samples (screening, extraction) rather than generating
+                 )->torch.dtype:
+    "bfloat16 on CUDA; on a CPU float32, or bfloat16 for bulk reading when the CPU has native bfloat16 units"
+    if str(device).startswith('cuda'): return torch.bfloat16
+    return torch.bfloat16 if bulk and str(device).startswith('cpu') and cpu_bf16_units() else torch.float32
+
+DTYPES = ('float32', 'bfloat16', 'float16')
+
+def _as_dtype(dtype)->torch.dtype|None:
+    "A torch dtype from a dtype or its name; None for None and 'auto'"
+    if dtype is None or isinstance(dtype, torch.dtype): return dtype
+    if isinstance(dtype, str) and dtype.lower() == 'auto': return None
+    if isinstance(dtype, str) and dtype.lower() in DTYPES: return getattr(torch, dtype.lower())
+    raise ValueError(f'dtype must be one of auto, {", ".join(DTYPES)} (or a torch dtype), not {dtype!r}')
 
 # %% ../nbs/00_models.ipynb #cb20da93
 def resolve_model_path(name:str|None=None # embedded name, Hugging Face id, local folder or `.gguf` file
@@ -125,10 +149,10 @@ def resolve_model_path(name:str|None=None # embedded name, Hugging Face id, loca
     "Turn a model name into something `from_pretrained` loads offline: a folder for embedded and GGUF models, else `name`"
     name = name or DEFAULT_MODEL
     if name.lower() in EMBEDDED_MODELS: return str(dequantized_dir(EMBEDDED_MODELS[name.lower()]()))
-    if name.endswith('.gguf'):
-        if not Path(name).exists(): raise FileNotFoundError(f'GGUF file not found: {name}')
-        return str(dequantized_dir(Path(name)))
-    return name
+    why = model_problem(name, tuple(EMBEDDED_MODELS))
+    if why: raise (FileNotFoundError if 'not found' in why else ValueError)(why)
+    if name.lower().endswith('.gguf'): return str(dequantized_dir(Path(name).expanduser()))
+    return str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
 
 # %% ../nbs/00_models.ipynb #6fdd2f81
 def prepare_tokenizer(tok):
@@ -137,18 +161,48 @@ def prepare_tokenizer(tok):
     tok.padding_side = 'left'
     return tok
 
+QUANTIZATIONS = ('8bit', '4bit')
+
+def quantization_config(quantization:str, # '8bit' or '4bit'
+                        dtype:torch.dtype, # the dtype the unquantized parts and the matmuls run in
+                        device:str # where the model runs
+                       ):
+    "A transformers quantization config: bitsandbytes on CUDA, else torchao; a ValueError saying what is missing otherwise"
+    if quantization not in QUANTIZATIONS: raise ValueError(f'quantization must be one of {", ".join(QUANTIZATIONS)} or None, not {quantization!r}')
+    cuda = str(device).startswith('cuda') or (device == 'auto' and torch.cuda.is_available())
+    if cuda and importlib.util.find_spec('bitsandbytes'):
+        from transformers import BitsAndBytesConfig
+        if quantization == '8bit': return BitsAndBytesConfig(load_in_8bit=True)
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_compute_dtype=dtype, bnb_4bit_use_double_quant=True)
+    if importlib.util.find_spec('torchao'):
+        from transformers import TorchAoConfig
+        from torchao.quantization import Int8WeightOnlyConfig, Int4WeightOnlyConfig
+        return TorchAoConfig(Int8WeightOnlyConfig() if quantization == '8bit' else Int4WeightOnlyConfig())
+    where = 'a CUDA GPU' if cuda else f'{device} (bitsandbytes quantizes on CUDA GPUs only)'
+    raise ValueError(f'quantization={quantization!r} on {where} needs bitsandbytes (pip install bitsandbytes; CUDA only) '
+                     f'or torchao (pip install torchao); neither is installed')
+
 def load_model(name:str|None=None, # embedded name ('smollm2', 'gemma3-270m'), HF id, local folder or `.gguf` path; None: SmolLM2
                device:str|None=None, # 'cpu', 'cuda', 'cuda:1', ...; None: CUDA when present
-               dtype=None, # torch dtype or its name; None: bfloat16 on CUDA, float32 on CPU
+               dtype=None, # torch dtype or its name; None or 'auto': `default_dtype(device, bulk)`
+               device_map=None, # accelerate device map ('auto', 'balanced', {module: device}); instead of `device`
+               quantization:str|None=None, # '8bit' or '4bit' weights (bitsandbytes on CUDA, else torchao)
+               bulk:bool=False, # loading for bulk reading (screening, extraction): bfloat16 on CPUs with native bf16 units
                **kwargs # passed on to `AutoModelForCausalLM.from_pretrained`
               ):
     "Load a causal LM and its tokenizer in eval mode, ready for hooks, extraction and generation"
+    if device is not None and device_map is not None: raise ValueError('give device or device_map, not both')
     name = name or DEFAULT_MODEL
     path = resolve_model_path(name)
-    device = device or default_device()
-    dtype = _as_dtype(dtype) or default_dtype(device)
+    main = device or ('cuda' if device_map is not None and torch.cuda.is_available() else None) or default_device()
+    if device_map is not None and not isinstance(device_map, (str, dict)): raise ValueError(f'device_map must be a string or a dict, not {device_map!r}')
+    dtype = _as_dtype(dtype) or default_dtype(main, bulk)
+    if quantization is not None:
+        kwargs['quantization_config'] = quantization_config(quantization, dtype, device_map if device_map == 'auto' else main)
+        device_map = {'': main} if device_map is None else device_map   # quantized weights are placed on load, never moved after
     tok = prepare_tokenizer(_quiet_load(AutoTokenizer.from_pretrained, path))
-    model = _quiet_load(AutoModelForCausalLM.from_pretrained, path, dtype=dtype, **kwargs).to(device).eval()
+    model = _quiet_load(AutoModelForCausalLM.from_pretrained, path, dtype=dtype, device_map=device_map, **kwargs)
+    model = (model if device_map is not None else model.to(main)).eval()
     model.pv_name = name
     return model, tok
 
@@ -308,7 +362,12 @@ def pad_batch(seqs:list[list[int]], # token ids, one list per row
 
 # %% ../nbs/00_models.ipynb #2d269d07
 def model_device(model)->torch.device:
-    "Device of the model's first parameter"
+    "Where inputs go: the first parameter's device, or for a model dispatched with a device map, the first device it computes on"
+    dm = getattr(model, 'hf_device_map', None)
+    if dm:
+        devs = [d for d in dm.values() if d not in ('cpu', 'disk')]
+        if not devs: return torch.device('cpu')
+        return torch.device(f'cuda:{devs[0]}' if isinstance(devs[0], int) else devs[0])
     return next(model.parameters()).device
 
 def stop_token_ids(tok)->list[int]:
@@ -318,6 +377,34 @@ def stop_token_ids(tok)->list[int]:
         i = tok.convert_tokens_to_ids(t)
         if isinstance(i, int) and i != tok.unk_token_id and i is not None: ids.add(i)
     return sorted(ids)
+
+# %% ../nbs/00_models.ipynb #f11e0d31
+class InputTooLong(ValueError):
+    "An input longer than the model can read; the message gives its length and the limit"
+
+def context_length(model)->int|None:
+    "The most tokens `model` reads at once (its config's `max_position_embeddings` or equivalent); None when it states none"
+    cfg = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
+    for k in ('max_position_embeddings', 'n_positions', 'max_sequence_length', 'seq_length'):
+        v = getattr(cfg, k, None)
+        if isinstance(v, int) and v > 0: return v
+    return None
+
+def check_lengths(model, seqs, # token ids, one list per input
+                  reserve:int=0, # tokens to keep free (those a reply adds)
+                  what:str='input', # how to call one input in the error
+                  texts=None # the inputs, to quote the start of the one too long
+                 ):
+    "`InputTooLong` naming the first input longer than the model's context (less `reserve`)"
+    ctx = context_length(model)
+    if ctx is None: return
+    for i, s in enumerate(seqs):
+        if len(s) + reserve > ctx:
+            c = as_conversation(texts[i]) if texts is not None and isinstance(texts[i], (str, dict)) else {}
+            field = max((k for k in ('system', 'prompt', 'response') if c.get(k)), key=lambda k: len(c[k]), default=None)
+            quote = f' (its {"system prompt" if field == "system" else field} has {len(c[field]):,} characters: {c[field][:30]!r}...)' if field else ''
+            room = f'; {reserve} more are kept for the reply' if reserve else ''
+            raise InputTooLong(f'{what} {i + 1} of {len(seqs)} is {len(s):,} tokens{quote}, but the model reads at most {ctx:,}{room}: shorten it')
 
 # %% ../nbs/00_models.ipynb #cd8432b4
 def generate(model, tok, convs, # conversations (strings or dicts); a single one returns a string
@@ -336,9 +423,11 @@ def generate(model, tok, convs, # conversations (strings or dicts); a single one
     gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=tok.pad_token_id, eos_token_id=stop_token_ids(tok))
     if do_sample: gen.update(temperature=temperature, top_p=top_p)
     gen.update(kwargs)
+    enc = [encode_conversation(tok, {**as_conversation(c), 'response': None})[0] for c in convs]
+    check_lengths(model, enc, reserve=max_new_tokens, what='prompt', texts=convs)  # all of them, before the model runs
     outs = []
     for i in range(0, len(convs), batch_size):
-        seqs = [encode_conversation(tok, {**as_conversation(c), 'response': None})[0] for c in convs[i:i+batch_size]]
+        seqs = enc[i:i+batch_size]
         batch = pad_batch(seqs, tok.pad_token_id, 'left', model_device(model))
         batch.pop('position_ids')  # generate derives positions from the mask itself
         with torch.inference_mode(): out = model.generate(**batch, **gen)
