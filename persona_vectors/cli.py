@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #1b56cf57
 from __future__ import annotations
-import json, os, re, shlex, signal, sys, tempfile, warnings
+import json, os, re, shlex, shutil, signal, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,21 +12,27 @@ import click
 import yaml
 
 from .core import HOME_ENV, STRENGTH_LIMIT, atomic_write, check_strength, home_dir
+from .files import (DamagedFile, DamagedFileWarning, VectorFileError, library_names, verify_pair,
+                                   read_state, model_problem, ARCHETYPES, AXIS_NAMES)
+
 
 # %% auto #0
-__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'DEVICE_MAPS', 'LOAD_OPTIONS', 'CONTEXT', 'pass_session',
-           'SOURCES', 'CHAT_HELP', 'SCREEN_SCORES', 'Setting', 'parse_setting', 'config_path', 'read_config_file',
-           'load_config', 'save_config', 'set_setting', 'one_line', 'FriendlyGroup', 'Session', 'parse_device_map',
-           'model_options', 'load_kwargs', 'load_option_args', 'model_arg', 'fmt_layers', 'jsonable', 'echo_json',
-           'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set', 'config_get', 'config_unset', 'list_cmd',
-           'info', 'load', 'unload', 'delete', 'create_persona', 'create', 'parse_blend_spec', 'steer_settings',
-           'describe_steering', 'generate', 'ChatState', 'ChatQuit', 'chat_command', 'chat', 'vectors',
-           'vectors_export', 'vectors_import', 'monitor', 'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge',
-           'screen_slurm', 'audit', 'copy_datasets', 'vector_is_current', 'extract_axes', 'init', 'extract_axes_cmd',
-           'command_paths', 'CommandDoc', 'doc_renderer']
+__all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'STATE_REPAIR', 'DEVICE_MAPS', 'LOAD_OPTIONS', 'CONTEXT',
+           'pass_session', 'SOURCES', 'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'Setting', 'parse_setting',
+           'config_path', 'read_config_file', 'salvage_config', 'load_config', 'save_config', 'set_setting',
+           'model_layers', 'check_setting', 'cli_words', 'one_line', 'FriendlyGroup', 'vector_repair', 'Session',
+           'parse_device_map', 'model_options', 'load_kwargs', 'load_option_args', 'model_arg', 'fmt_layers',
+           'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set', 'config_get',
+           'config_unset', 'config_reset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create',
+           'parse_blend_spec', 'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
+           'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
+           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
+           'vector_is_current', 'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths',
+           'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
+
 
 # %% ../nbs/13_cli.ipynb #b590f0a5
 _NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
@@ -128,15 +134,32 @@ def read_config_file(home:Path|None=None)->dict:
     "The keys set in `<home>/config.yaml` (validated), or {} when there is no file"
     p = config_path(home)
     if not p.exists(): return {}
+    reset = 'persona-steer config reset (the file is kept as config.yaml.broken)'
     try: raw = yaml.safe_load(p.read_text(encoding='utf-8'))
-    except (yaml.YAMLError, UnicodeDecodeError) as e: raise ValueError(f'{p}: not valid YAML ({" ".join(str(e).split())})') from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e: raise DamagedFile(p, f'not valid YAML ({" ".join(str(e).split())})', reset) from None
     if raw is None: return {}
-    if not isinstance(raw, dict): raise ValueError(f'{p}: expected "key: value" lines, found a {type(raw).__name__}')
+    if not isinstance(raw, dict): raise DamagedFile(p, f'expected "key: value" lines, found a {type(raw).__name__}', reset)
     out = {}
     for k, v in raw.items():
         try: out[k] = parse_setting(str(k), v)
-        except ValueError as e: raise ValueError(f'{p}: {e}') from None
+        except ValueError as e:
+            fix = f'persona-steer config unset {k} (or config set {k} VALUE)' if str(k) in SETTINGS else f'persona-steer config unset {k}'
+            raise DamagedFile(p, str(e), fix) from None
     return out
+
+def salvage_config(home:Path|None=None)->dict:
+    "The valid keys of `config.yaml`, even a damaged one: then it is copied to config.yaml.broken and the loss is noted"
+    try: return read_config_file(home)
+    except DamagedFile as e:
+        p, keep = config_path(home), {}
+        try: raw = yaml.safe_load(p.read_text(encoding='utf-8'))
+        except (yaml.YAMLError, UnicodeDecodeError): raw = None
+        for k, v in (raw.items() if isinstance(raw, dict) else ()):
+            try: keep[str(k)] = parse_setting(str(k), v)
+            except ValueError: pass
+        shutil.copyfile(p, p.with_name('config.yaml.broken'))
+        warnings.warn(f'{p} was damaged ({e.problem}); a copy is in config.yaml.broken, the settings that were valid are kept', DamagedFileWarning)
+        return keep
 
 def load_config(home:Path|None=None)->dict:
     "Every setting: the defaults overlaid with `<home>/config.yaml`"
@@ -147,21 +170,75 @@ def save_config(values:dict, home:Path|None=None):
     clean = {k: parse_setting(k, v) for k, v in values.items()}
     atomic_write(config_path(home), CONFIG_HEADER + yaml.safe_dump(clean, sort_keys=True, default_flow_style=None))
 
-def set_setting(key:str, value, home:Path|None=None)->object:
-    "Set one key in `<home>/config.yaml`; returns the stored typed value"
-    vals = read_config_file(home)
-    vals[key] = parse_setting(key, value)
+def set_setting(key:str, value, home:Path|None=None, check:bool=True # also check the value against the machine and the home folder
+               )->object:
+    "Set one key in `<home>/config.yaml` (repairing a damaged file); returns the stored typed value"
+    v = parse_setting(key, value)
+    if check: check_setting(key, v, home)
+    vals = salvage_config(home)
+    vals[key] = v
     save_config(vals, home)
-    return vals[key]
+    return v
+
+# %% ../nbs/13_cli.ipynb #f11e0d50
+def _check_device(dev:str):
+    "ValueError unless `dev` (cuda, cuda:N or mps) exists on this machine"
+    import torch
+    if dev == 'mps':
+        if not torch.backends.mps.is_available(): raise ValueError('device mps: Apple GPUs (MPS) are not available on this machine')
+        return
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    i = int(dev.split(':')[1]) if ':' in dev else 0
+    if i >= n: raise ValueError(f'device {dev}: this machine has ' + (f'{n} CUDA GPU(s), cuda:0 to cuda:{n - 1}' if n else 'no CUDA GPU (use cpu or auto)'))
+
+def model_layers(name:str)->int|None:
+    "The number of blocks of model `name`, read from its config.json without loading weights; None when it cannot be found offline"
+    try:
+        from persona_vectors.models import EMBEDDED_MODELS, resolve_model_path   # torch: only `config set *_layers` needs it
+        p = Path(name).expanduser()
+        if name.lower() in EMBEDDED_MODELS or name.lower().endswith('.gguf'): p = Path(resolve_model_path(name))
+        elif not p.is_dir():
+            from huggingface_hub import try_to_load_from_cache
+            f = try_to_load_from_cache(name, 'config.json')
+            if not isinstance(f, str): return None
+            p = Path(f).parent
+        cfg = json.loads((p/'config.json').read_text())
+    except Exception: return None
+    cfg = cfg.get('text_config') or cfg
+    n = cfg.get('num_hidden_layers', cfg.get('n_layer'))
+    return n if isinstance(n, int) else None
+
+def check_setting(key:str, value, # a value from `parse_setting`
+                  home:Path|None=None):
+    "ValueError when a well-formed value cannot work here: a missing GPU or model, an unknown persona or archetype, a layer the model lacks"
+    home = Path(home or home_dir(create=False))
+    if key == 'device' and value not in ('auto', 'cpu'): _check_device(value)
+    if key == 'model':
+        why = model_problem(value)
+        if why: raise ValueError(f'model: {why}')
+    if key == 'persona' and value is not None:
+        names = [n for n in library_names(home/'vectors') if n not in AXIS_NAMES]
+        if value not in names: raise ValueError(f'unknown persona {value!r}; available: {", ".join(names) or "none (run persona-steer init or create)"}')
+    if key == 'archetypes' and value != 'all':
+        bad = [a for a in value if a not in ARCHETYPES]
+        if bad: raise ValueError(f'unknown archetype {bad[0]!r}; archetypes: {", ".join(ARCHETYPES)}')
+    if key in ('steering_layers', 'capping_layers') and value != 'auto':
+        model = salvage_config(home).get('model', SETTINGS['model'].default)
+        n = model_layers(model)
+        if n is not None and max(value) > n: raise ValueError(f'{key}: {model} has layers 0 to {n}, not {max(value)}')
 
 # %% ../nbs/13_cli.ipynb #8d54e1e6
 EXPECTED_ERRORS = ('ValueError', 'FileNotFoundError', 'FileExistsError', 'KeyError', 'ModelNotInstalled', 'PermissionError',
                    'IsADirectoryError', 'NotADirectoryError', 'UnicodeDecodeError')
 
+def cli_words(msg:str)->str:
+    "A library message in the command line's words: `restart=True` and `layers=` become `--restart` and `--layers`"
+    return re.sub(r'\b([a-z][a-z_]*)=(?:True\b|(?=\s))', lambda m: '--' + m[1].replace('_', '-'), msg)
+
 def one_line(e:BaseException)->str:
-    "The message of `e` on one line; unexpected exception types keep their class name"
+    "The message of `e` on one line, in the command line's words; unexpected exception types keep their class name"
     msg = e.args[0] if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
-    msg = ' '.join(str(msg).split()).replace('pass overwrite=True', 'pass --overwrite') or type(e).__name__
+    msg = cli_words(' '.join(str(msg).split())) or type(e).__name__
     if not any(c.__name__ in EXPECTED_ERRORS for c in type(e).__mro__):
         msg = f'{type(e).__name__}: {msg} (set {DEBUG_ENV}=1 for the traceback)'
     return msg
@@ -180,12 +257,27 @@ def _console(stderr:bool=False):
     from rich.console import Console
     return Console(stderr=stderr, highlight=False, soft_wrap=not stderr)
 
+def _note(message, category, filename, lineno, file=None, line=None):
+    "Show a library warning as one `note:` line on stderr"
+    click.echo(f'note: {cli_words(" ".join(str(message).split()))}', err=True)
+
 def _quiet_libraries():
-    "Silence Python warnings and transformers' info logs: the CLI prints its own messages"
+    "Silence other libraries' warnings and transformers' info logs; this library's own warnings become `note:` lines"
     if os.environ.get(DEBUG_ENV): return
     warnings.filterwarnings('ignore')
+    warnings.filterwarnings('default', category=UserWarning, module=r'persona_vectors\b')
+    warnings.filterwarnings('default', category=DamagedFileWarning)
+    warnings.showwarning = _note
     os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')
     os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+
+STATE_REPAIR = 'persona-steer unload --all (then load the personas again)'
+
+def vector_repair(name:str)->str:
+    "The command that makes library vector `name` again"
+    if name in AXIS_NAMES: return 'persona-steer extract-axes'
+    if name in ARCHETYPES: return f'persona-steer init --archetypes {name}'
+    return f'persona-steer create {name} --overwrite from its source, or persona-steer delete {name}'
 
 class Session:
     "Config, vector library, persona manager and model of one `persona-steer` run, each built on first use"
@@ -204,20 +296,24 @@ class Session:
     def library(self):
         if self._library is None:
             from persona_vectors.vectors import VectorLibrary
-            self._library = VectorLibrary(self.home/'vectors')
+            self._library = VectorLibrary(self.home/'vectors', repair=vector_repair)
         return self._library
 
     @property
     def personas(self):
         if self._personas is None:
             from persona_vectors.personas import PersonaManager
-            self._personas = PersonaManager(self.library, home=self.home)
+            self._personas = PersonaManager(self.library, home=self.home, state_repair=STATE_REPAIR)
         return self._personas
+
+    def names(self)->list[str]:
+        "Names in the vector library, listed without torch"
+        return library_names(self.home/'vectors')
 
     def check_persona(self, name:str|None)->str|None:
         "`name` if the library has it (no model needed); a ValueError listing what exists otherwise"
         if name is None: return None
-        names = self.library.list()
+        names = self.names()
         if name not in names:
             raise ValueError(f'unknown persona {name!r}; available: {", ".join(names) or "none (run persona-steer init or create)"}')
         return name
@@ -388,12 +484,12 @@ def config_show(s:Session, as_json):
         t.add_row(k, v, 'config' if k in stored else 'default', st.help)
     s.out.print(t)
 
-@config.command('set')
+@config.command('set', context_settings={'ignore_unknown_options': True})  # `config set strength -2` needs no `--`
 @click.argument('key')
 @click.argument('value')
 @pass_session
 def config_set(s:Session, key, value):
-    "Set KEY to VALUE (checked against the key's type and range)."
+    "Set KEY to VALUE, checked against its type and range and against this machine (GPU, model, personas, layers)."
     v = set_setting(key, value, s.home)
     s.err.print(f'{key} = {json.dumps(v)}')
 
@@ -410,17 +506,29 @@ def config_get(s:Session, key):
 @pass_session
 def config_unset(s:Session, key):
     "Return KEY to its default."
-    if key not in SETTINGS: parse_setting(key, None)
-    vals = read_config_file(s.home); vals.pop(key, None); save_config(vals, s.home)
-    s.err.print(f'{key} = {json.dumps(SETTINGS[key].default)} (default)')
+    if key not in SETTINGS and key not in (salvage_config(s.home) if config_path(s.home).exists() else {}): parse_setting(key, None)
+    vals = salvage_config(s.home); vals.pop(key, None); save_config(vals, s.home)
+    if key in SETTINGS: s.err.print(f'{key} = {json.dumps(SETTINGS[key].default)} (default)')
+
+@config.command('reset')
+@pass_session
+def config_reset(s:Session):
+    "Return every setting to its default (a damaged config.yaml is kept as config.yaml.broken)."
+    p = config_path(s.home)
+    try: read_config_file(s.home)
+    except DamagedFile: shutil.copyfile(p, p.with_name('config.yaml.broken'))
+    save_config({}, s.home)
+    s.err.print(f'every setting is back to its default ({p})')
 
 # %% ../nbs/13_cli.ipynb #a5a48a2d
 def _library_rows(s:Session)->list[dict]:
-    loaded = set(s.personas.loaded())
+    "One record per library vector, each verified (JSON, layers, checksum, safetensors layout) without torch"
+    try: loaded = set(read_state(s.home/'state.json', STATE_REPAIR)['loaded'])
+    except DamagedFile as e: warnings.warn(f'{e} (the loaded marks are not shown)', DamagedFileWarning); loaded = set()
     rows = []
-    for name in s.library.list():
-        try: m = s.library.info(name); ok = True
-        except Exception as e: m, ok = {'error': one_line(e)}, False
+    for name in s.names():
+        try: m = verify_pair(s.home/'vectors'/name); ok = True
+        except VectorFileError as e: m, ok = {'error': one_line(e.with_repair(vector_repair(name)))}, False
         rows.append(dict(name=name, kind=m.get('kind', 'axis' if name.endswith('-axis') else 'persona'), model=m.get('model'),
                          layers=m.get('layers'), layer=m.get('layer'), reading=m.get('reading'), n_pos=m.get('n_pos'),
                          n_neg=m.get('n_neg'), created_at=m.get('created_at'), loaded=name in loaded, valid=ok,
@@ -432,7 +540,7 @@ def _library_rows(s:Session)->list[dict]:
 @click.option('--json', 'as_json', is_flag=True, help='Print JSON records')
 @pass_session
 def list_cmd(s:Session, only_loaded, as_json):
-    "List the persona vectors and axes in the library."
+    "List the persona vectors and axes in the library, each checked (damaged ones say how to repair them)."
     rows = [r for r in _library_rows(s) if r['loaded'] or not only_loaded]
     if as_json: return echo_json(rows)
     if not rows:
@@ -440,7 +548,8 @@ def list_cmd(s:Session, only_loaded, as_json):
                            f'no vectors in {s.home/"vectors"} yet: run persona-steer init, or persona-steer create NAME ...')
     from rich.table import Table
     t = Table(title=f'vectors in {s.home/"vectors"}')
-    for c in ('name', 'kind', 'model', 'layers', 'reading', 'n', 'created', 'loaded'): t.add_column(c, overflow='fold')
+    t.add_column('name', no_wrap=True, min_width=max(len(r['name']) for r in rows))  # a name is never cut or wrapped
+    for c in ('kind', 'model', 'layers', 'reading', 'n', 'created', 'loaded'): t.add_column(c, overflow='fold', min_width=min(len(c), 6))
     for r in rows:
         if not r['valid']: t.add_row(r['name'], '[red]invalid[/]', r['error'], '', '', '', '', ''); continue
         t.add_row(r['name'], r['kind'], str(r['model']), fmt_layers(r['layers'] or []), str(r['reading']),
@@ -467,10 +576,13 @@ def load(s:Session, name):
     s.err.print(f'loaded {name}')
 
 @cli.command()
-@click.argument('name')
+@click.argument('name', required=False)
+@click.option('--all', 'everything', is_flag=True, help='Unload every persona (also repairs a damaged state.json)')
 @pass_session
-def unload(s:Session, name):
+def unload(s:Session, name, everything):
     "Unmark persona NAME as loaded (its vector stays in the library)."
+    if everything == bool(name): raise click.UsageError('give NAME or --all')
+    if everything: return s.err.print(f'unloaded {", ".join(s.personas.unload_all()) or "nothing (none was loaded)"}')
     s.check_persona(name); s.personas.unload(name)
     s.err.print(f'unloaded {name}')
 
@@ -495,7 +607,7 @@ def create_persona(s:Session, name:str, source:str, value:str, n_questions:int|N
     from persona_vectors.vectors import validate_name
     validate_name(name)
     if source not in SOURCES: raise ValueError(f'source must be one of {", ".join(SOURCES)}, not {source!r}')
-    if name in s.library.list() and not overwrite:
+    if name in s.names() and not overwrite:
         raise ValueError(f'{name!r} already exists; pick another name, or pass --overwrite')
     if source == 'file':
         from persona_vectors.extract import load_trait
@@ -511,6 +623,7 @@ def create_persona(s:Session, name:str, source:str, value:str, n_questions:int|N
     fn = dict(archetype=s.personas.create_from_archetype, description=s.personas.create_from_description,
               file=s.personas.create_from_file)[source]
     if overwrite and name in s.library.list(): s.personas.delete(name)
+    if source == 'description': s.err.print('the model first writes contrasting system prompts from the description (slow on a CPU)')
     with s.err.status(f'extracting {name} from {source} ...'):
         return fn(name, value, model=model, tok=tok, layers=layers, n_questions=n_questions)
 
@@ -566,19 +679,32 @@ def parse_blend_spec(s:Session, spec:str|None)->dict|None:
     for n in blend: s.check_persona(n)
     return blend
 
+def blend_strengths(blend:dict|None, strength:float)->dict|None:
+    "The strength each persona of a blend is steered at: its weight times `strength`, within the allowed range"
+    if not blend: return None
+    out = {}
+    for n, w in blend.items():
+        if abs(w * strength) > STRENGTH_LIMIT:
+            raise ValueError(f'{n}: weight {w:g} × strength {strength:g} = {w * strength:g} is out of range; '
+                             f'weight × strength must stay between {-STRENGTH_LIMIT:g} and {STRENGTH_LIMIT:g}')
+        out[n] = w * strength
+    return out
+
 def steer_settings(s:Session, persona=None, strength=None, blend=None)->dict:
-    "Persona, blend and strength after applying config defaults, all validated"
+    "Persona, blend weights, strength and the blend's strengths (weights × strength) after config defaults, all validated"
     if persona is not None and blend is not None: raise click.UsageError('give --persona or --blend, not both')
     if persona is None and blend is None: persona = s.config['persona']
     if isinstance(persona, str) and persona.lower() == 'none': persona = None
     strength = check_strength(s.config['strength'] if strength is None else strength)
-    return dict(persona=s.check_persona(persona), blend=parse_blend_spec(s, blend), strength=strength)
+    blend = parse_blend_spec(s, blend)
+    return dict(persona=s.check_persona(persona), blend=blend, strength=strength, applied=blend_strengths(blend, strength))
 
-def describe_steering(r)->str:
+def describe_steering(r, blend:dict|None=None, # the blend's weights as given (they multiply `strength`)
+                      strength:float|None=None)->str:
     "One line saying how a reply was steered"
-    who = (','.join(f'{k}:{v:g}' for k, v in r.blend.items()) if r.blend else r.persona) or 'none'
+    who = (','.join(f'{k}:{v:g}' for k, v in blend.items()) if blend else r.persona) or 'none'
     parts = [f'persona {who}']
-    if r.persona or r.blend: parts.append(f'strength {r.strength:g}, layers {fmt_layers(r.layers)}')
+    if r.persona or blend: parts.append(f'strength {r.strength if strength is None else strength:g}, layers {fmt_layers(r.layers)}')
     parts.append(f'capping {"on" if r.capping else "off"}')
     if getattr(r, 'projection', None) is not None: parts.append(f'projection {r.projection:.2f}')
     return ' · '.join(parts)
@@ -587,7 +713,8 @@ def describe_steering(r)->str:
 @click.argument('prompt')
 @click.option('--persona', '-p', help='Persona to steer towards [default: config persona]; none for the plain model')
 @click.option('--strength', '-s', type=float, help='Steering strength [default: config strength]')
-@click.option('--blend', '-b', metavar='A:W,B:W', help='Mix personas, e.g. sage:0.5,trickster:0.3')
+@click.option('--blend', '-b', metavar='A:W,B:W',
+              help='Mix personas, e.g. sage:0.5,trickster:0.3; each weight multiplies --strength (at -s 4: sage at 2, trickster at 1.2)')
 @click.option('--system', help='System prompt')
 @click.option('--no-safety', is_flag=True, help='Do not cap the projection on the safety axis')
 @click.option('--max-new-tokens', '-n', type=click.IntRange(1, 4096), help='[default: config max_new_tokens]')
@@ -602,25 +729,25 @@ def describe_steering(r)->str:
 def generate(s:Session, prompt, persona, strength, blend, system, no_safety, max_new_tokens, seed, sample, temperature, layers,
              model_name, as_json):
     "Generate one reply to PROMPT (use - to read it from stdin), steered by a persona or a blend."
-    if prompt == '-': prompt = sys.stdin.read()
+    if prompt == '-': prompt = sys.stdin.read().rstrip('\n')
     if not prompt.strip(): raise click.UsageError('PROMPT is empty')
     st = steer_settings(s, persona, strength, blend)
     c = s.config
     seed = c['seed'] if seed is None else seed
     sample = (c['do_sample'] or seed is not None) if sample is None else sample
-    r = s.engine(model_name).generate(prompt, st['persona'], st['strength'] if st['persona'] else 0.0, layers=layers, blend=st['blend'],
+    r = s.engine(model_name).generate(prompt, st['persona'], st['strength'] if st['persona'] else 0.0, layers=layers, blend=st['applied'],
                                       capping=c['capping'] and not no_safety, system=system,
                                       max_new_tokens=max_new_tokens or c['max_new_tokens'], do_sample=sample,
                                       temperature=temperature or c['temperature'], seed=seed)
     if as_json: return echo_json(r)
     click.echo(r.text.strip())
-    s.err.print(f'[dim]{describe_steering(r)}[/]')
+    s.err.print(f'[dim]{describe_steering(r, st["blend"], st["strength"])}[/]', markup=True)
 
 # %% ../nbs/13_cli.ipynb #5a73182e
 CHAT_HELP = '''commands:
   /persona NAME [S]   steer towards NAME (optionally at strength S)
   /strength S         set the strength
-  /blend a:0.5,b:0.3  mix personas
+  /blend a:0.5,b:0.3  mix personas (weights multiply the strength)
   /none               no steering (the plain model)
   /safety on|off      cap the safety-axis projection or not
   /list               list personas (* = loaded)
@@ -697,7 +824,7 @@ def _read_line(prompt:str)->str:
 @cli.command()
 @click.option('--persona', '-p', help='Persona to start with [default: config persona]')
 @click.option('--strength', '-s', type=float, help='Starting strength [default: config strength]')
-@click.option('--blend', '-b', metavar='A:W,B:W', help='Start with a blend, e.g. sage:0.5,trickster:0.3')
+@click.option('--blend', '-b', metavar='A:W,B:W', help='Start with a blend, e.g. sage:0.5,trickster:0.3 (weights multiply the strength)')
 @click.option('--no-safety', is_flag=True, help='Start with the safety cap off')
 @click.option('--system', help='System prompt for every message')
 @click.option('--max-new-tokens', '-n', type=click.IntRange(1, 4096), help='[default: config max_new_tokens]')
@@ -728,7 +855,8 @@ def chat(s:Session, persona, strength, blend, no_safety, system, max_new_tokens,
                 if msg: s.out.print(msg, markup=False)
                 continue
             try:
-                r = s.engine(model_name).generate(line, st.persona, st.strength if st.persona else 0.0, blend=st.blend, capping=st.capping,
+                r = s.engine(model_name).generate(line, st.persona, st.strength if st.persona else 0.0, blend=blend_strengths(st.blend, st.strength),
+                                 capping=st.capping,
                                  system=system, max_new_tokens=max_new_tokens or c['max_new_tokens'],
                                  do_sample=c['do_sample'], temperature=c['temperature'], seed=c['seed'])
             except KeyboardInterrupt:
@@ -737,7 +865,7 @@ def chat(s:Session, persona, strength, blend, no_safety, system, max_new_tokens,
                 if os.environ.get(DEBUG_ENV): raise
                 s.out.print(f'[red]error:[/] {one_line(e)}'); continue
             s.out.print(r.text.strip(), markup=False)
-            s.out.print(f'[dim]{describe_steering(r)}[/]')
+            s.out.print(f'[dim]{describe_steering(r, st.blend, st.strength)}[/]')
     except KeyboardInterrupt: click.echo('', err=True)
     s.err.print('bye')
 
@@ -750,11 +878,14 @@ def vectors():
 @click.argument('name')
 @click.argument('file', type=click.Path(path_type=Path))
 @click.option('--overwrite', is_flag=True, help='Replace existing files')
+@click.option('--layers', callback=_layers_opt, help='GGUF only: layers to write [default: 2 and up; llama.cpp cannot steer 0 and 1]')
 @pass_session
-def vectors_export(s:Session, name, file, overwrite):
+def vectors_export(s:Session, name, file, overwrite, layers):
     "Write vector NAME to FILE (a .safetensors/.json pair, or a repeng control vector when FILE ends in .gguf)."
     s.check_persona(name)
-    out = s.library.export(name, file, overwrite=overwrite)
+    gg = Path(file).suffix.lower() == '.gguf'
+    if layers is not None and not gg: raise click.UsageError('--layers applies to a .gguf export only')
+    out = s.library.export(name, file, overwrite=overwrite, **({'layers': layers} if layers is not None else {}))
     s.err.print(f'exported {name} to {out or file}')
 
 @vectors.command('import')
@@ -783,46 +914,58 @@ def monitor():
     "Self-monitoring: detect harmful prompts from the model's own activations."
 
 def _layer_arg(ctx, param, value):
-    if value is None or value == 'auto': return value
+    if value is None or value in ('auto', 'default'): return value
     try: return int(value)
-    except ValueError: raise click.BadParameter(f"{value!r}: use auto or a layer number") from None
+    except ValueError: raise click.BadParameter(f"{value!r}: use default, auto or a layer number") from None
+
+_LAYER_HELP = "default (the out-of-the-box detector's layers), auto (cross-validation on the training data) or a layer number"
 
 @monitor.command('evaluate')
 @click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit on [default: shipped set]')
 @click.option('--test', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to test on [default: shipped set]')
 @click.option('--model', 'model_name', help='[default: config model]')
-@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
-@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe']), default='two-vector', show_default=True)
+@click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
+@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe']), default='probe', show_default=True)
 @click.option('--reading', type=click.Choice(['last', 'mean']), default='last', show_default=True)
-@click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='sensitive', show_default=True,
-              help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign out-of-fold scores, 'sensitive' = the lower of the last two")
-@click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True, help="For 'fpr' and 'sensitive'")
-@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as JSON')
+@click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='fpr', show_default=True,
+              help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign held-out scores (out-of-source when the training file has a source column), 'sensitive' = the lower of the last two")
+@click.option('--target-fpr', type=click.FloatRange(0, 1, max_open=True), default=0.05, show_default=True, help="For 'fpr' and 'sensitive'")
+@click.option('--per-source', is_flag=True, help="Also report each source's TPR/FPR (the test file needs a `source` column)")
+@click.option('--json', 'as_json', is_flag=True, help='Print the metrics as one JSON object')
 @model_options()
 @pass_session
-def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, as_json):
+def monitor_evaluate(s:Session, train, test, model_name, layer, method, reading, calibration, target_fpr, per_source, as_json):
     "Fit a harmfulness monitor and report its accuracy, AUROC and threshold on held-out prompts."
     from persona_vectors.monitor import evaluate
     with s.err.status('evaluating ...'):
         res = evaluate(train=train, test=test, model=model_arg(s, model_name), layer=layer, method=method, reading=reading,
-                       calibration=calibration, target_fpr=target_fpr)
+                       calibration=calibration, target_fpr=target_fpr, per_source=per_source)
     if as_json: return echo_json(res)
     _print_result(s, res, f'monitor ({method}, {reading})')
+
+FLAGGED_EXIT = 3  # `monitor check`'s exit status for a flagged prompt
 
 @monitor.command('check')
 @click.argument('prompt')
 @click.option('--model', 'model_name', help='[default: config model]')
 @click.option('--train', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to fit the monitor on [default: shipped set]')
-@click.option('--layer', default='auto', callback=_layer_arg, show_default=True, help='auto or a layer number')
+@click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
 @click.option('--json', 'as_json', is_flag=True, help='Print the result as JSON')
 @model_options()
 @pass_session
 def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
-    "Say whether PROMPT looks harmful to the model's own monitor."
+    """Say whether PROMPT (- reads it from stdin) looks harmful to the model's own monitor.
+
+    \b
+    Exit status: 0 not flagged, 3 flagged, 1 error, 2 bad usage."""
+    if prompt == '-': prompt = sys.stdin.read().strip()
+    if not prompt.strip(): raise click.UsageError('PROMPT is empty')
     from persona_vectors.monitor import check_prompt
     with s.err.status('checking ...'): res = check_prompt(prompt, model=model_arg(s, model_name), train=train, layer=layer)
-    if as_json: return echo_json(res)
-    _print_result(s, res, 'monitor check')
+    if as_json: echo_json(res)
+    else: _print_result(s, res, 'monitor check')
+    if res['flagged']: raise click.exceptions.Exit(FLAGGED_EXIT)
+
 
 # %% ../nbs/13_cli.ipynb #67431849
 SCREEN_SCORES = ('auto', 'response', 'prompt', 'diff')  # mirrors persona_vectors.screen.SCORES (no torch import here)
@@ -842,7 +985,7 @@ def _screen_options(f):
             click.option('--top-k', type=click.IntRange(0), default=20, show_default=True, help='Samples listed per trait'),
             click.option('--score', type=click.Choice(SCREEN_SCORES), default='auto', show_default=True,
                          help="What flags and ranks samples: response or prompt projection, or diff (needs --reference own); auto: diff with own, else response"),
-            click.option('--chunk-size', type=click.IntRange(1), default=1000, show_default=True, help='Rows per chunk (the unit of resuming and sharding)'),
+            click.option('--chunk-size', type=click.IntRange(1), help='Rows per chunk, the unit of resuming and sharding [default: about 1/20 of the rows, at most 1000]'),
             click.option('--batch-size', type=click.IntRange(1), default=32, show_default=True, help='Rows per forward pass'),
             click.option('--token-budget', type=click.IntRange(1), help='Padded tokens per forward pass at most (sizes batches for a GPU)'),
             click.option('--max-new-tokens', type=click.IntRange(1, 4096), default=64, show_default=True, help='Length of the own answers (--reference own)')]
@@ -872,9 +1015,15 @@ def _shard_opt(ctx, param, value):
 
 def _print_screen(s:Session, res:dict, title:str):
     from persona_vectors.screen import report_summary
-    if 'traits' in res: return _print_result(s, report_summary(res), title)
+    if 'traits' in res: _print_result(s, report_summary(res), title); return _screen_notes(s, res)
     _print_result(s, {k: res[k] for k in ('shard', 'shards', 'n_rows', 'n_chunks', 'chunks_computed', 'rows_computed', 'seconds')}, title)
     s.err.print(f"shard {res['shard']}/{res['shards']} done; when all are, run: persona-steer screen-merge OUT")
+
+def _screen_notes(s:Session, res:dict):
+    "Why nothing is flagged when there is nothing to compare with"
+    if 'traits' in res and not res['reference']['kind']:
+        s.err.print('nothing is flagged without a reference: samples are ranked by projection only; pass --reference own '
+                    "(the model's own answers to the same prompts) or --reference FILE to flag the ones that stand out")
 
 @cli.command()
 @click.argument('data', type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -900,7 +1049,7 @@ def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, pro
     if shard is None and int(os.environ.get('WORLD_SIZE') or 1) > 1:  # one process per GPU under torchrun / accelerate
         res = screen_distributed(data, vecs, out_dir, model=model, device=None if dev in (None, 'cuda') else dev, **kw)
     else: res = screen_dataset(data, vecs, out_dir, model=model, shard=shard, device=dev, **kw)
-    if as_json: return echo_json(res)
+    if as_json: echo_json(res); return _screen_notes(s, res)
     _print_screen(s, res, f'screening of {data.name}')
     s.err.print(f'results in {out_dir}')
 
@@ -914,7 +1063,7 @@ def screen_merge(s:Session, out_dir, top_k, score, as_json):
     "Merge the finished shards of a screening (screen --shard I/N, a SLURM array) into its report."
     from persona_vectors.screen import merge_screen
     res = merge_screen(out_dir, top_k=top_k, score=score)
-    if as_json: return echo_json(res)
+    if as_json: echo_json(res); return _screen_notes(s, res)
     _print_screen(s, res, f'screening in {out_dir}')
     s.err.print(f'report in {out_dir}')
 
@@ -938,8 +1087,9 @@ def screen_slurm(s:Session, data, traits, vector_files, out_dir, layer, referenc
                  setup, launcher, folder):
     "Write a SLURM array job that screens DATA in N shards and the job that merges them; prints how to submit."
     names = _trait_names(s, traits, vector_files)
-    args = ['--layer', str(layer), '--prompt-col', prompt_col, '--response-col', response_col, '--chunk-size', str(chunk_size),
+    args = ['--layer', str(layer), '--prompt-col', prompt_col, '--response-col', response_col,
             '--batch-size', str(batch_size), '--max-new-tokens', str(max_new_tokens)]
+    if chunk_size: args += ['--chunk-size', str(chunk_size)]
     if messages_col: args += ['--messages-col', messages_col]
     if token_budget: args += ['--token-budget', str(token_budget)]
     args += load_option_args(s)
@@ -1022,7 +1172,32 @@ def _archetype_source(s:Session, a:str):
     except ValueError: local = None
     return local if local is not None and _valid_data_file(local) else shipped
 
+def _duration(sec:float)->str: return f'{sec:.0f} s' if sec < 90 else f'{sec / 60:.0f} min'
+
+class LineProgress:
+    "Progress as one line per finished step with the time left, for a stderr that is no terminal (a log file, CI, a pipe)"
+    def __init__(self, s:Session): self.s, self.tasks = s, []
+    def __enter__(self): return self
+    def __exit__(self, *exc): return False
+    def add_task(self, description:str, total:int)->int:
+        self.tasks.append(dict(description=description, total=total, done=0, worked=0, spent=0.0, t=time.time()))
+        return len(self.tasks) - 1
+    def update(self, task:int, description:str|None=None):
+        if description: self.tasks[task]['description'] = description
+    def advance(self, task:int, n:int=1):
+        "Count `n` steps done; a step that took over a second counts towards the estimate of the time left"
+        t = self.tasks[task]
+        if n <= 0: return
+        took, t['t'] = time.time() - t['t'], time.time()
+        t['done'] += n
+        if took > 1: t['worked'] += n; t['spent'] += took
+        left = t['total'] - t['done']
+        eta = f', about {_duration(left * t["spent"] / t["worked"])} left' if left and t['worked'] else ''
+        self.s.err.print(f"{t['description']}: {t['done']}/{t['total']} done ({_duration(t['spent'])} of work so far{eta})")
+
 def _progress(s:Session):
+    "A live progress bar on a terminal, else `LineProgress`"
+    if not s.err.is_terminal: return LineProgress(s)
     from rich.progress import Progress, SpinnerColumn, TextColumn, BarColumn, MofNCompleteColumn, TimeElapsedColumn
     return Progress(SpinnerColumn(), TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=s.err, transient=False)
@@ -1067,6 +1242,11 @@ def init(s:Session, model_name, archetypes, n_questions, n_prompts, with_axes, f
     chosen = list(ARCHETYPES) if chosen == 'all' else chosen
     bad = [a for a in chosen if a not in ARCHETYPES]
     if bad: raise ValueError(f'unknown archetype {bad[0]!r}; archetypes: {", ".join(ARCHETYPES)}')
+    todo = [a for a in chosen if force or not vector_is_current(s, a, model_name)]
+    axes_todo = [n for n in AXIS_NAMES if force or not vector_is_current(s, n, model_name)] if with_axes else []
+    if todo or axes_todo:
+        s.err.print(f'init makes {len(todo)} archetype vector(s) and {len(axes_todo)} axis/axes with {model_name}, {n_questions} question(s) '
+                    f'per instruction: a few minutes on a CPU (each archetype and axis is a step; the first one gives an estimate of the rest)')
     for d in ('vectors', 'datasets'): (s.home/d).mkdir(parents=True, exist_ok=True)
     if not config_path(s.home).exists(): save_config({}, s.home)
     n_new, n_kept = copy_datasets(s.home)

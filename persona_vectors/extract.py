@@ -13,9 +13,10 @@ from safetensors.torch import save_file, load_file, safe_open
 
 import persona_vectors
 from .models import (as_conversation, encode_conversation, model_device, model_name,
-                                    generate, cache_dir)
+                                    generate, cache_dir, check_lengths)
 from .hooks import read_batched
 from .core import atomic_write, layer_list
+
 
 # %% auto #0
 __all__ = ['READINGS', 'TEXT_COLUMNS', 'token_mask', 'encode_for', 'get_activations', 'naive_activations', 'generate_responses',
@@ -75,6 +76,7 @@ def get_activations(model, tok, convs, # conversations: strings or dicts with pr
         hit = load_cached(key)
         if hit is not None: return hit
     enc = encode_for(tok, convs, reading)
+    check_lengths(model, [e[0] for e in enc], what='conversation', texts=convs)  # every one, before the first forward pass
     def reduce_for(idx, batch):
         return _reducer(reading, torch.tensor([enc[i][1] for i in idx]), torch.tensor([len(enc[i][0]) for i in idx]),
                         batch['input_ids'].shape[1], batch['input_ids'].device)
@@ -268,10 +270,16 @@ def load_trait(path)->dict:
     except FileNotFoundError: raise FileNotFoundError(f'trait file not found: {path}') from None
     except json.JSONDecodeError as e: raise ValueError(f'{path}: not valid JSON ({e})') from None
     ins = d.get('instruction') if isinstance(d, dict) else None
-    if not ins or not all(isinstance(i, dict) and isinstance(i.get('pos'), str) for i in ins):
+    if not isinstance(ins, list) or not ins or not all(isinstance(i, dict) and isinstance(i.get('pos'), str) for i in ins):
         raise ValueError(f"{path}: needs 'instruction': a list of {{'pos': system prompt, 'neg': optional}}")
+    for k, i in enumerate(ins, 1):
+        if not i['pos'].strip(): raise ValueError(f"{path}: instruction {k} has an empty 'pos'")
+        if i.get('neg') is not None and not (isinstance(i['neg'], str) and i['neg'].strip()):
+            raise ValueError(f"{path}: instruction {k} has an empty or non-text 'neg' (leave it out for no system prompt)")
     qs = d.get('questions', [])
-    if not all(isinstance(q, str) for q in qs): raise ValueError(f"{path}: 'questions' must be a list of strings")
+    if not isinstance(qs, list) or not all(isinstance(q, str) for q in qs): raise ValueError(f"{path}: 'questions' must be a list of strings")
+    empty = [k for k, q in enumerate(qs, 1) if not q.strip()]
+    if empty: raise ValueError(f"{path}: question {empty[0]} is empty")
     return {**d, 'name': d.get('name', path.stem), 'instruction': ins, 'questions': qs}
 
 def trait_conversations(trait:dict, # from `load_trait`

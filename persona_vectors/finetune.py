@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_finetune.ipynb #0bc601be
 from __future__ import annotations
-import hashlib, ipaddress, json, math, os, re, shutil, tempfile, time
+import hashlib, json, math, os, re, shutil, tempfile, time
 from collections import Counter
 from contextlib import contextmanager, ExitStack
 from dataclasses import dataclass, field, asdict, replace
@@ -22,110 +22,12 @@ from .hooks import add_vectors, hooked, n_layers, get_layers
 from .extract import get_activations, load_prompts, cache_key
 from .vectors import PersonaVector, normalize
 from .core import atomic_write
+from .pii import scan_pii
 
 # %% auto #0
-__all__ = ['PII_RULES', 'PII_FIELDS', 'STEER_MODES', 'GRAD_SAMPLE_MODES', 'luhn_ok', 'PIIMatch', 'find_pii', 'redact_pii',
-           'scan_pii', 'chat_rows', 'end_of_turn_id', 'encode_example', 'collate', 'token_nll', 'response_loss',
-           'project_out', 'training_steering', 'DPConfig', 'plan_dp', 'TrainConfig', 'FinetuneResult', 'finetune',
-           'is_adapter_dir', 'training_info', 'load_finetuned', 'response_projections']
-
-# %% ../nbs/11_finetune.ipynb #a4a1acfd
-def luhn_ok(digits:str # a string of digits
-           )->bool:
-    "Whether `digits` passes the Luhn checksum that every payment card number carries"
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-def _digits(s:str)->str: return re.sub(r'\D', '', s)
-
-def _card_ok(s:str)->bool:
-    d = _digits(s)
-    return 13 <= len(d) <= 19 and luhn_ok(d)
-
-def _iban_ok(s:str)->bool:
-    s = s.replace(' ', '').upper()
-    return 15 <= len(s) <= 34 and int(''.join(str(int(c, 36)) for c in s[4:] + s[:4])) % 97 == 1
-
-def _ip_ok(s:str)->bool:
-    if not any(c.isalnum() for c in s): return False
-    try: ipaddress.ip_address(s); return True
-    except ValueError: return False
-
-_DATE = re.compile(r'\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}')
-_SSN_SHAPE = re.compile(r'\d{3}-\d{2}-\d{4}')  # an SSN's shape, never a phone number's
-
-def _phone_ok(s:str)->bool:
-    "7 to 15 digits, not a date or an SSN shape, and plain space-separated digit groups only with a `+` or `(area)` in front"
-    s = s.strip()
-    if not 7 <= len(_digits(s)) <= 15 or _DATE.fullmatch(s) or _SSN_SHAPE.fullmatch(s): return False
-    return s[0] in '+(' or bool(re.search(r'[-.)]', s))
-
-def _ssn_ok(s:str)->bool:
-    area, group, serial = s.split('-')
-    return area not in ('000', '666') and area[0] != '9' and group != '00' and serial != '0000'
-
-PII_RULES = {  # type: (pattern, validator or None); earlier types win where matches overlap
-    'EMAIL':       (r'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', None),
-    'IBAN':        (r'\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b', _iban_ok),
-    'CREDIT_CARD': (r'(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])', _card_ok),
-    'US_SSN':      (r'(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])', _ssn_ok),
-    'IP_ADDRESS':  (r'(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\w)|(?<![\w:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f]*(?![\w:])', _ip_ok),
-    'PHONE':       (r'(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w-])', _phone_ok),
-}
-_COMPILED = {k: (re.compile(p), v) for k, (p, v) in PII_RULES.items()}
-
-# %% ../nbs/11_finetune.ipynb #91921d22
-@dataclass(frozen=True)
-class PIIMatch:
-    "One piece of personal data found in a text"
-    kind: str  # a key of `PII_RULES`
-    start: int
-    end: int
-    text: str
-
-def find_pii(text:str # text to scan
-            )->list[PIIMatch]:
-    "Non-overlapping PII matches in `text`, in reading order"
-    if not isinstance(text, str): raise TypeError(f'find_pii needs a string, not {type(text).__name__}')
-    taken, out = [], []
-    for kind, (rx, ok) in _COMPILED.items():
-        for m in rx.finditer(text):
-            s, e = m.span()
-            if (ok is None or ok(m.group())) and all(e <= a or s >= b for a, b in taken):
-                taken.append((s, e)); out.append(PIIMatch(kind, s, e, m.group()))
-    return sorted(out, key=lambda m: m.start)
-
-def redact_pii(text:str, # text to clean
-               tag:str='[{kind}]' # replacement; `{kind}` is the PII type
-              )->tuple[str, Counter]:
-    "`text` with every PII match replaced by `tag`, and the count of each type"
-    ms = find_pii(text)
-    for m in reversed(ms): text = text[:m.start] + tag.format(kind=m.kind) + text[m.end:]
-    return text, Counter(m.kind for m in ms)
-
-# %% ../nbs/11_finetune.ipynb #86efa294
-PII_FIELDS = ('system', 'prompt', 'response')
-
-def scan_pii(rows:list[dict], # conversations
-             redact:bool=True, # replace matches by tags in the returned rows
-             fields=PII_FIELDS # fields to scan
-            )->tuple[list[dict], dict]:
-    "(rows, report): the rows (redacted when `redact`) and {counts per type, per field, rows with PII}"
-    counts, per_field, touched, out = Counter(), Counter(), 0, []
-    for r in rows:
-        r, hit = dict(r), False
-        for f in fields:
-            if not isinstance(r.get(f), str): continue
-            new, c = redact_pii(r[f])
-            if c:
-                counts.update(c); per_field[f] += sum(c.values()); hit = True
-                if redact: r[f] = new
-        touched += hit; out.append(r)
-    return out, {'counts': {k: counts.get(k, 0) for k in PII_RULES}, 'total': sum(counts.values()),
-                 'by_field': dict(per_field), 'rows_with_pii': touched, 'rows': len(rows), 'redacted': redact}
+__all__ = ['STEER_MODES', 'GRAD_SAMPLE_MODES', 'chat_rows', 'end_of_turn_id', 'encode_example', 'collate', 'token_nll',
+           'response_loss', 'project_out', 'training_steering', 'DPConfig', 'plan_dp', 'TrainConfig', 'FinetuneResult',
+           'finetune', 'is_adapter_dir', 'training_info', 'load_finetuned', 'response_projections']
 
 # %% ../nbs/11_finetune.ipynb #4d409bfe
 def chat_rows(data, # .jsonl/.csv/.json file, or a list of dicts with prompt (question/instruction) and response

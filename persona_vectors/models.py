@@ -11,6 +11,8 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
+from .files import model_problem
+
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODELS', 'CPU_BF16_FLAGS', 'DTYPES', 'QUANTIZATIONS',
            'TINY_ARCHS', 'cache_dir', 'models_dir', 'ModelNotInstalled', 'smollm2_gguf', 'gemma3_gguf',
@@ -18,7 +20,7 @@ __all__ = ['DEFAULT_MODEL', 'SMOLLM2_INSTALL', 'GEMMA3_INSTALL', 'EMBEDDED_MODEL
            'resolve_model_path', 'prepare_tokenizer', 'quantization_config', 'load_model', 'as_model', 'model_name',
            'byte_tokenizer', 'tiny_config', 'tiny_model', 'as_conversation', 'as_messages', 'has_chat_template',
            'supports_system_role', 'render_messages', 'format_prompt', 'encode_messages', 'encode_conversation',
-           'pad_batch', 'model_device', 'stop_token_ids', 'generate']
+           'pad_batch', 'model_device', 'stop_token_ids', 'InputTooLong', 'context_length', 'check_lengths', 'generate']
 
 # %% ../nbs/00_models.ipynb #f6602b06
 DEFAULT_MODEL = 'smollm2'  # the name `load_model` uses when given none
@@ -147,10 +149,10 @@ def resolve_model_path(name:str|None=None # embedded name, Hugging Face id, loca
     "Turn a model name into something `from_pretrained` loads offline: a folder for embedded and GGUF models, else `name`"
     name = name or DEFAULT_MODEL
     if name.lower() in EMBEDDED_MODELS: return str(dequantized_dir(EMBEDDED_MODELS[name.lower()]()))
-    if name.endswith('.gguf'):
-        if not Path(name).exists(): raise FileNotFoundError(f'GGUF file not found: {name}')
-        return str(dequantized_dir(Path(name)))
-    return name
+    why = model_problem(name, tuple(EMBEDDED_MODELS))
+    if why: raise (FileNotFoundError if 'not found' in why else ValueError)(why)
+    if name.lower().endswith('.gguf'): return str(dequantized_dir(Path(name).expanduser()))
+    return str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name
 
 # %% ../nbs/00_models.ipynb #6fdd2f81
 def prepare_tokenizer(tok):
@@ -376,6 +378,34 @@ def stop_token_ids(tok)->list[int]:
         if isinstance(i, int) and i != tok.unk_token_id and i is not None: ids.add(i)
     return sorted(ids)
 
+# %% ../nbs/00_models.ipynb #f11e0d31
+class InputTooLong(ValueError):
+    "An input longer than the model can read; the message gives its length and the limit"
+
+def context_length(model)->int|None:
+    "The most tokens `model` reads at once (its config's `max_position_embeddings` or equivalent); None when it states none"
+    cfg = model.config.get_text_config() if hasattr(model.config, 'get_text_config') else model.config
+    for k in ('max_position_embeddings', 'n_positions', 'max_sequence_length', 'seq_length'):
+        v = getattr(cfg, k, None)
+        if isinstance(v, int) and v > 0: return v
+    return None
+
+def check_lengths(model, seqs, # token ids, one list per input
+                  reserve:int=0, # tokens to keep free (those a reply adds)
+                  what:str='input', # how to call one input in the error
+                  texts=None # the inputs, to quote the start of the one too long
+                 ):
+    "`InputTooLong` naming the first input longer than the model's context (less `reserve`)"
+    ctx = context_length(model)
+    if ctx is None: return
+    for i, s in enumerate(seqs):
+        if len(s) + reserve > ctx:
+            c = as_conversation(texts[i]) if texts is not None and isinstance(texts[i], (str, dict)) else {}
+            field = max((k for k in ('system', 'prompt', 'response') if c.get(k)), key=lambda k: len(c[k]), default=None)
+            quote = f' (its {"system prompt" if field == "system" else field} has {len(c[field]):,} characters: {c[field][:30]!r}...)' if field else ''
+            room = f'; {reserve} more are kept for the reply' if reserve else ''
+            raise InputTooLong(f'{what} {i + 1} of {len(seqs)} is {len(s):,} tokens{quote}, but the model reads at most {ctx:,}{room}: shorten it')
+
 # %% ../nbs/00_models.ipynb #cd8432b4
 def generate(model, tok, convs, # conversations (strings or dicts); a single one returns a string
              max_new_tokens:int=64, # tokens to generate per reply
@@ -393,9 +423,11 @@ def generate(model, tok, convs, # conversations (strings or dicts); a single one
     gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=tok.pad_token_id, eos_token_id=stop_token_ids(tok))
     if do_sample: gen.update(temperature=temperature, top_p=top_p)
     gen.update(kwargs)
+    enc = [encode_conversation(tok, {**as_conversation(c), 'response': None})[0] for c in convs]
+    check_lengths(model, enc, reserve=max_new_tokens, what='prompt', texts=convs)  # all of them, before the model runs
     outs = []
     for i in range(0, len(convs), batch_size):
-        seqs = [encode_conversation(tok, {**as_conversation(c), 'response': None})[0] for c in convs[i:i+batch_size]]
+        seqs = enc[i:i+batch_size]
         batch = pad_batch(seqs, tok.pad_token_id, 'left', model_device(model))
         batch.pop('position_ids')  # generate derives positions from the mask itself
         with torch.inference_mode(): out = model.generate(**batch, **gen)

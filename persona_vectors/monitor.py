@@ -14,23 +14,24 @@ import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score, f1_score, confusion_matrix
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 from fastcore.basics import patch
 
-from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL
+from .models import load_model, as_model, model_name, generate, as_conversation, cache_dir, DEFAULT_MODEL, check_lengths
 from .hooks import hooked
-from .extract import get_activations, load_prompts, model_fingerprint, cache_key
+from .extract import get_activations, load_prompts, model_fingerprint, cache_key, encode_for
 from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
 from .core import data_dir, layer_list
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
-           'DEFAULT_METHOD', 'parse_label', 'load_labelled', 'fit_threshold', 'detection_metrics', 'separation',
-           'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector',
-           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict',
-           'prefill_guard', 'Guard', 'guarded_generate', 'shipped_safety', 'default_detector', 'evaluate',
-           'check_prompt']
+           'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
+           'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
+           'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
+           'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict', 'prefill_guard', 'Guard',
+           'guarded_generate', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training',
+           'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -63,9 +64,20 @@ def load_labelled(data, # a .jsonl/.csv/.json file with prompt and label columns
         try: y.append(parse_label(lab))
         except ValueError as e: raise ValueError(f'{where}: row {i}: {e}') from None
         c = as_conversation(conv)
+        if not c['prompt'].strip(): raise ValueError(f'{where}: row {i} has an empty prompt')
         convs.append({'prompt': c['prompt'], 'system': c['system']} if c['system'] else c['prompt'])
     if not convs: raise ValueError(f'{where}: no labelled prompts')
     return convs, np.array(y, dtype=int)
+
+def labelled_sources(data # a file or rows of dicts, as for `load_labelled`
+                    )->np.ndarray|None:
+    "The `source` of each labelled prompt when every row names one, else None (then folds cannot hold out whole sources)"
+    if isinstance(data, (str, Path)): rows = load_prompts(data)
+    elif isinstance(data, (list, tuple)): rows = list(data)
+    else: return None
+    s = [r.get('source') if isinstance(r, dict) else None for r in rows]
+    return np.array([str(x) for x in s]) if s and all(x not in (None, '') for x in s) else None
+
 
 # %% ../nbs/04_monitor.ipynb #ee35c6e8
 def fit_threshold(scores, # training scores, higher = more harmful
@@ -123,11 +135,19 @@ def fpr_threshold(scores, # benign (and optionally harmful) scores, higher = mor
 # %% ../nbs/04_monitor.ipynb #12a36b3b
 MONITOR_READINGS = ('last', 'mean')
 CALIBRATIONS = ('train', 'cv', 'fpr', 'sensitive')
-DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'sensitive', 0.1   # what `fit_detector` and the out-of-the-box detector use (20_study_safety)
+DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'fpr', 0.05   # what `fit_detector` and the out-of-the-box detector use (19_benchmark_safety)
 
-def _folds(y, folds:int, seed:int=0)->list:
-    "Stratified (train, held-out) index pairs; ValueError when a class has fewer than 2 examples"
+def _group_folds(y, groups, folds:int, seed:int=0)->list|None:
+    "Stratified folds that never split a group (a source); None when each class does not span at least 2 groups"
+    g = np.asarray(groups)
+    n = min(len(np.unique(g[y == c])) for c in (0, 1))
+    if n < 2: return None
+    return list(StratifiedGroupKFold(min(folds, len(np.unique(g))), shuffle=True, random_state=seed).split(np.zeros(len(y)), y, g))
+
+def _folds(y, folds:int, seed:int=0, groups=None)->list:
+    "Stratified (train, held-out) index pairs, whole groups held out when `groups` are given; ValueError when a class has fewer than 2 examples"
     y = np.asarray(y)
+    if groups is not None and (gf := _group_folds(y, groups, folds, seed)) is not None: return gf
     k = min(folds, int(np.bincount(y, minlength=2).min()))
     if k < 2: raise ValueError(f'cross-validation needs at least 2 examples of each class (got {np.bincount(y, minlength=2).tolist()} benign/harmful)')
     return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
@@ -179,25 +199,33 @@ class Detector:
         "Fit only the threshold, by the detector's rule, on labelled activations the score was not fitted on"
         return self._set_threshold(self._score(self._acts(acts)), y, 'given scores')
 
-    def out_of_fold_scores(self, acts:dict, y, seed:int=0)->np.ndarray:
+    def out_of_fold_scores(self, acts:dict, y, seed:int=0,
+                           groups=None # a source per example: folds hold out whole sources (out-of-source scores)
+                          )->np.ndarray:
         "Each training example's score from a copy of this detector fitted on the other folds"
         y, a, s = np.asarray(y), self._acts(acts), np.empty(len(y))
-        for tr, te in _folds(y, self.folds, seed):
+        for tr, te in _folds(y, self.folds, seed, groups):
             c = self.clone()
             c._fit({l: v[tr] for l, v in a.items()}, y[tr])
             s[te] = c._score({l: v[te] for l, v in a.items()})
         return s
 
     def fit_acts(self, acts:dict, # {layer: [n, hidden]} training activations
-                 y # 0/1 labels
+                 y, # 0/1 labels
+                 groups=None # the source of each example: the threshold then comes from out-of-source scores
                 )->Detector:
         "Fit the score and the threshold on training activations (the threshold from out-of-fold scores unless calibration='train')"
         y = np.asarray(y)
         if set(np.unique(y).tolist()) != {0, 1}: raise ValueError(f'fitting needs both harmful and benign examples (labels present: {sorted(set(y.tolist()))})')
+        if groups is not None and len(groups) != len(y): raise ValueError(f'{len(y)} examples but {len(groups)} groups')
         self._fit(self._acts(acts), y)
         if self.calibration == 'train' or np.bincount(y, minlength=2).min() < 2:   # too few for folds: in-sample
+            self.calibration_scores = None
             return self._set_threshold(self._score(self._acts(acts)), y, 'training scores')
-        return self._set_threshold(self.out_of_fold_scores(acts, y), y, 'out-of-fold scores')
+        by_source = groups is not None and _group_folds(y, groups, self.folds) is not None
+        s = self.out_of_fold_scores(acts, y, groups=groups if by_source else None)
+        self.calibration_scores = (s, y)   # kept (not saved) so that other threshold rules can be compared without refitting
+        return self._set_threshold(s, y, 'out-of-source scores' if by_source else 'out-of-fold scores')
 
     def score_acts(self, acts:dict)->np.ndarray:
         "Harmfulness scores of activations: higher = more harmful"
@@ -215,7 +243,7 @@ class Detector:
             labels=None, cache:bool=True)->Detector:
         "Read the training prompts and fit the score and the threshold"
         convs, y = load_labelled(prompts, labels)
-        self.fit_acts(self.activations(model, tok, convs, cache), y)
+        self.fit_acts(self.activations(model, tok, convs, cache), y, None if labels is not None else labelled_sources(prompts))
         self.info.update(model=model_name(model), hidden_size=model.config.hidden_size)
         return self
 
@@ -344,7 +372,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     else: pv = (library if library is not None else VectorLibrary()).load(source)
     m = pv.meta
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
-        raise VectorFileError(f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
+        raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
                                  target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C']} if m['method'] == 'probe' else {}))
     _set_state(det, pv)
@@ -397,11 +425,17 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
                  reading:str='last',
                  calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
                  target_fpr:float=DEFAULT_TARGET_FPR, # for 'fpr' and 'sensitive'
-                 folds:int=5, cache:bool=True, progress:bool=False, **kwargs)->Detector:
+                 folds:int=5, cache:bool=True, progress:bool=False,
+                 groups=None, # a source per prompt (default: the data's `source` column): thresholds from out-of-source scores
+                 **kwargs)->Detector:
     "A detector fitted on labelled prompts, its layer chosen by cross-validation on them when `layer='auto'`"
     convs, y = load_labelled(data, labels)
+    groups = groups if groups is not None else (labelled_sources(data) if labels is None else None)
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
     info = {'train': str(data) if isinstance(data, (str, Path)) else None}
+    if layer == 'default':
+        layer = default_layers(model.config.num_hidden_layers)
+        info.update(layer_selection='default')
     if layer == 'auto':
         acts = get_activations(model, tok, convs, range(model.config.num_hidden_layers + 1), reading, cache=cache, progress=progress)
         cv = cross_validate_layers(acts, y, method, reading, folds=folds, **kwargs)
@@ -409,8 +443,8 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
         info.update(layer_selection='cv', cv_accuracy=cv[layer]['accuracy'])
     else:
         acts = get_activations(model, tok, convs, layer_list(layer, empty_ok=False), reading, cache=cache, progress=progress)
-        info.update(layer_selection='given')
-    det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y)
+        info.setdefault('layer_selection', 'given')
+    det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y, groups)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
 
@@ -507,9 +541,21 @@ def guarded_generate(model, tok, convs, # conversations (strings or dicts); a si
     return (texts[0] if single else texts), total
 
 # %% ../nbs/04_monitor.ipynb #4e2a4a12
-DEFAULT_METHOD = 'two-vector'   # the out-of-the-box detector's method: chosen on the study's dev split (20_study_safety)
+DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
+DEFAULT_LAYER_FRACTIONS = (0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
+DEFAULT_PARAMS = {'C': 0.1}   # the method's own settings (same study)
 
-def shipped_safety(name:str='train' # 'train' or 'adversarial'
+def default_layers(n_layers:int # the model's number of blocks
+                  )->list[int]:
+    "The out-of-the-box detector's layers for a model of `n_layers` blocks (`DEFAULT_LAYER_FRACTIONS` of its depth)"
+    return sorted({min(n_layers, max(1, round(f * n_layers))) for f in DEFAULT_LAYER_FRACTIONS})
+
+def default_config()->dict:
+    "The out-of-the-box detector's settings: method, layers (a function of the model's depth), reading, threshold rule"
+    return dict(method=DEFAULT_METHOD, layers=default_layers, reading='last', calibration=DEFAULT_CALIBRATION,
+                target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS) if DEFAULT_METHOD == 'probe' else {})
+
+def shipped_safety(name:str='train' # 'train', 'adversarial' or 'benchmark' (19_benchmark_safety)
                   )->Path:
     "Path of a shipped labelled safety set in `data/safety`"
     p = data_dir()/'safety'/f'{name}.jsonl'
@@ -521,55 +567,94 @@ def _data_hash(data)->str:
     convs, y = load_labelled(data)
     return cache_key('rows', convs, y.tolist())
 
-_RECIPE = 2   # bump when fitting changes in a way the key below does not see
+def shipped_training()->list[dict]:
+    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped') and the benchmark's sources but the adversarial set's"
+    bench = [r for r in load_prompts(shipped_safety('benchmark')) if not r['source'].startswith('project_adversarial')]   # `evaluate`'s default test stays unseen
+    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + bench
 
-def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
-                     train=None, # labelled prompts; None: the shipped training set
+_RECIPE = 3   # bump when fitting changes in a way the key below does not see
+
+def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
+                     layer='default', # 'default' (`default_layers`), 'auto' (cross-validation), a layer or a list
+                     train=None, # labelled prompts; None: `shipped_training()`
                      calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR
                     )->Detector:
-    "The detector fitted on `train` (default: the shipped set), fitted once per model and data and kept in the cache"
-    train = train if train is not None else shipped_safety('train')
-    key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr)
+    "The detector fitted on `train` (default: the shipped sets), fitted once per model and data and kept in the cache"
+    train = train if train is not None else shipped_training()
+    params = DEFAULT_PARAMS if method == DEFAULT_METHOD == 'probe' else {}
+    key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr, params)
     path = cache_dir('monitors')/key
     try: return load_detector(path.with_suffix('.safetensors'))
     except (VectorFileError, ValueError, KeyError): pass   # missing or damaged: fit it again
-    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr)
+    det = fit_detector(model, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr, **params)
     det.to_vector(f'monitor-{method}').save(path)
     return det
 
+def _check_fits(m, tok, convs, what:str):
+    "`InputTooLong` for the first prompt longer than the model's context, before anything is fitted or scored"
+    check_lengths(m, [ids for ids, _ in encode_for(tok, convs, 'last')], what=what, texts=convs)
+
 def _layers_out(det:Detector): return det.layers[0] if len(det.layers) == 1 else det.layers
+
+def calibrated_for(det:Detector)->str:
+    "In words: the false-alarm rate (or other rule) a fitted detector's threshold was calibrated for, and on which scores"
+    where = {'out-of-source scores': 'benign prompts of held-out sources', 'out-of-fold scores': 'held-out (out-of-fold) benign prompts'}.get(det.info.get('threshold_from'), 'benign training prompts')
+    if det.calibration == 'fpr': return f'at most {det.target_fpr:.0%} false alarms on {where}'
+    if det.calibration == 'sensitive': return f'the lower of the best-accuracy cut and at most {det.target_fpr:.0%} false alarms on {where}'
+    if det.calibration == 'cv': return 'best out-of-fold accuracy (no false-alarm target)'
+    return "best training accuracy, the research's rule (no false-alarm target)"
+
+def _per_source_report(y, scores, threshold, sources)->dict:
+    "{'per_source': {source: {label, n, tpr, fpr, accuracy}}, 'worst_source', 'mean_source_accuracy'} (19_benchmark_safety)"
+    from persona_vectors.benchmark import per_source, summarize   # the benchmark module builds on this one
+    t = per_source(y, scores, threshold, sources)
+    s = summarize(t)
+    rows = {r.source: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r._asdict().items() if k != 'source'}
+            for r in t.itertuples(index=False)}
+    return {'per_source': rows, 'worst_source': s['worst_source'], 'worst_source_accuracy': s['worst_accuracy'], 'mean_source_accuracy': s['mean_accuracy']}
 
 def evaluate(train=None, # labelled prompts to fit on (file or rows); None: the out-of-the-box detector
              test=None, # labelled prompts to test on; None: the shipped adversarial set
              model=None, # model name (loaded once per process) or a (model, tok) pair; None: the default model
-             layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on the training data only)
-             method:str='two-vector', reading:str='last',
+             layer='default', # 'default' (`default_layers`), 'auto' (cross-validation on the training data only), a layer or a list
+             method:str=DEFAULT_METHOD, reading:str='last',
              calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
-             target_fpr:float=DEFAULT_TARGET_FPR)->dict:
+             target_fpr:float=DEFAULT_TARGET_FPR,
+             per_source:bool=False # also report each test source's TPR/FPR (the test data needs a `source` column)
+            )->dict:
     "Fit a detector on `train` and report accuracy, AUROC, F1, FPR, the layer and threshold on `test`"
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
-    convs, y = load_labelled(test if test is not None else shipped_safety('adversarial'))
-    if train is not None: load_labelled(train)   # bad data fails here, before a model is loaded
+    test_data = test if test is not None else shipped_safety('adversarial')
+    convs, y = load_labelled(test_data)
+    sources = labelled_sources(test_data) if per_source else None
+    if per_source and sources is None: raise ValueError(f'per-source results need a `source` column in every row of the test data ({test_data})')
+    train_convs = load_labelled(train)[0] if train is not None else None   # bad data fails here, before a model is loaded
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, convs, 'test prompt')
+    if train_convs is not None: _check_fits(m, tok, train_convs, 'training prompt')
     det = (default_detector(m, tok, method, reading, layer, None, calibration, target_fpr) if train is None else
            fit_detector(m, tok, train, method=method, layer=layer, reading=reading, calibration=calibration, target_fpr=target_fpr))
-    res = detection_metrics(y, det.score(m, tok, convs, cache=True), det.threshold)
+    scores = det.score(m, tok, convs, cache=True)
+    res = detection_metrics(y, scores, det.threshold)
     res.pop('n')
     return {**res, 'layer': _layers_out(det), 'threshold': det.threshold, 'n_train': det.info['n_train'], 'n_test': len(y),
-            'method': det.method, 'reading': det.reading, 'calibration': det.calibration, 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
+            'method': det.method, 'reading': det.reading, 'calibration': det.calibration, 'target_fpr': det.target_fpr,
+            'calibrated_for': calibrated_for(det), 'model': model_name(m), 'cv_accuracy': det.info.get('cv_accuracy'),
+            **(_per_source_report(y, scores, det.threshold, sources) if per_source else {}),
             'train': str(train) if train is not None and isinstance(train, (str, Path)) else ('shipped' if train is None else 'rows'),
             'test': str(test) if isinstance(test, (str, Path)) else ('shipped adversarial' if test is None else 'rows')}
 
 def check_prompt(prompt:str, # the prompt to check
                  model=None, # model name or (model, tok) pair; None: the default model
-                 method:str=DEFAULT_METHOD, reading:str='last', layer='auto',
+                 method:str=DEFAULT_METHOD, reading:str='last', layer='default',
                  train=None, # labelled prompts for the detector; None: the shipped training set
                  detector:Detector|None=None, # use this detector instead
                  calibration:str=DEFAULT_CALIBRATION, target_fpr:float=DEFAULT_TARGET_FPR)->dict:
     "Whether the out-of-the-box detector (or `detector`) flags `prompt`, with its score and threshold"
     if not isinstance(prompt, str) or not prompt.strip(): raise ValueError('give a non-empty prompt to check')
     m, tok = as_model(model, keep=True)
+    _check_fits(m, tok, [prompt], 'prompt')
     det = detector or default_detector(m, tok, method, reading, layer, train, calibration, target_fpr)
     s = float(det.score(m, tok, [prompt])[0])
     return {'prompt': prompt, 'flagged': s >= det.threshold, 'score': s, 'threshold': det.threshold, 'method': det.method,
-            'layer': _layers_out(det), 'reading': det.reading, 'model': model_name(m)}
+            'layer': _layers_out(det), 'reading': det.reading, 'calibrated_for': calibrated_for(det), 'model': model_name(m)}

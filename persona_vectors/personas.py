@@ -14,16 +14,15 @@ from .models import generate, model_name
 from .hooks import n_layers
 from .core import atomic_write, data_dir, home_dir
 from .extract import load_trait, load_prompts, trait_conversations, extract_contrastive
+from .files import ARCHETYPES, DamagedFile, DamagedFileWarning, read_state
 from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name, blend_vectors,
                                      orthogonalize as orthogonalize_vectors)
 
 # %% auto #0
-__all__ = ['ARCHETYPES', 'GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'extract_json', 'extract_list',
-           'template_instructions', 'DatasetGenerator', 'write_jsonl', 'PersonaManager']
+__all__ = ['GENERATION_PROMPTS', 'archetype_path', 'default_questions', 'extract_json', 'extract_list', 'template_instructions',
+           'DatasetGenerator', 'write_jsonl', 'PersonaManager']
 
 # %% ../nbs/08_personas.ipynb #62bb3edb
-ARCHETYPES = ('sage', 'trickster', 'guardian', 'explorer', 'creator')
-
 def archetype_path(name:str # one of `ARCHETYPES`
                   )->Path:
     "Path of a shipped archetype file"
@@ -198,23 +197,23 @@ def write_jsonl(rows, # dicts, or strings (written as {"prompt": s})
 class PersonaManager:
     "List, load, create, orthogonalize and combine persona vectors stored in a `VectorLibrary`"
     def __init__(self, library:VectorLibrary|None=None, # default: `VectorLibrary(home/'vectors')`
-                 home=None # folder for state.json; default `home_dir()`
+                 home=None, # folder for state.json; default `home_dir()`
+                 state_repair:str='PersonaManager.unload_all()' # how to repair a damaged state.json (the CLI gives its command)
                 ):
         self.home = Path(home).expanduser() if home is not None else home_dir()
         self.library = library if library is not None else VectorLibrary(self.home/'vectors')
-        self.state_path = self.home/'state.json'
+        self.state_path, self.state_repair = self.home/'state.json', state_repair
 
     def __repr__(self): return f'PersonaManager({len(self.available())} available, loaded: {self.loaded()})'
 
     # --- state
-    def _state(self)->dict:
-        try: s = json.loads(self.state_path.read_text())
-        except FileNotFoundError: return {'loaded': []}
-        except (ValueError, OSError) as e:
-            warnings.warn(f'{self.state_path} is damaged ({e}); treating it as empty'); return {'loaded': []}
-        if not isinstance(s, dict) or not isinstance(s.get('loaded', []), list):
-            warnings.warn(f'{self.state_path} has an unexpected layout; treating it as empty'); return {'loaded': []}
-        return s
+    def _state(self, strict:bool=False # raise `DamagedFile` for a damaged file (before changing it) instead of warning
+              )->dict:
+        try: return read_state(self.state_path, self.state_repair)
+        except DamagedFile as e:
+            if strict: raise
+            warnings.warn(f'{e} (no persona counts as loaded meanwhile)', DamagedFileWarning)
+            return {'loaded': [], 'damaged': True}
 
     def _save_state(self, s:dict): atomic_write(self.state_path, json.dumps(s, indent=1))
 
@@ -240,21 +239,27 @@ class PersonaManager:
         "Mark `name` loaded (after validating its files); returns the vector"
         self._need(name)
         pv = self.library.load(name)
-        s = self._state()
+        s = self._state(strict=True)
         if name not in s['loaded']: s['loaded'] = s['loaded'] + [name]; self._save_state(s)
         return pv
 
     def unload(self, name:str):
         "Mark `name` not loaded (its vector stays in the library)"
-        s = self._state()
+        s = self._state(strict=True)
         if name not in s['loaded']: raise PersonaNotFound(f'{name!r} is not loaded; loaded: {", ".join(self.loaded()) or "none"}')
         s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
+
+    def unload_all(self)->list[str]:
+        "Mark no persona as loaded (also replaces a damaged state file); returns the names that were loaded"
+        was = self._state().get('loaded', [])
+        self._save_state({'loaded': []})
+        return was
 
     def delete(self, name:str):
         "Remove a persona from the library and the loaded list (no confirmation: the CLI asks)"
         self._need(name)
         s = self._state()
-        if name in s['loaded']: s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
+        if name in s['loaded'] and not s.get('damaged'): s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
         self.library.delete(name)
 
     def info(self, name:str)->dict:
@@ -300,7 +305,11 @@ def create_from_description(self:PersonaManager, name:str, description:str, mode
     if not description or not description.strip(): raise ValueError('the description is empty')
     gen = writer if writer is not None else DatasetGenerator(model, tok)
     trait = gen.persona_trait(description)
+    if trait['source'] == 'template':
+        warnings.warn(f"the model's answer could not be used as system prompts for {description!r}, so {name!r} is built from "
+                      'template prompts made from the description (prompts_source: template in its metadata)')
     return self.create_from_trait(name, trait, model, tok, prompts_source=trait['source'], **kw)
+
 
 # %% ../nbs/08_personas.ipynb #7863f306
 @patch

@@ -21,11 +21,11 @@ from .vectors import PersonaVector
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['DATA_FORMATS', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'read_chunks', 'to_sample',
-           'trait_units', 'project_encoded', 'naive_projections', 'generate_from_ids', 'score_chunk',
-           'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk', 'chunk_ok', 'read_chunk',
-           'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen', 'screen_dataset', 'dist_env',
-           'screen_distributed', 'slurm_scripts', 'report_summary']
+__all__ = ['DATA_FORMATS', 'MAX_CHUNK', 'ROLES', 'COLUMN_SETTINGS', 'REPORT_FILES', 'SCORES', 'BadRecord', 'count_rows',
+           'auto_chunk_size', 'read_chunks', 'to_sample', 'trait_units', 'project_encoded', 'naive_projections',
+           'generate_from_ids', 'score_chunk', 'data_fingerprint', 'vector_fingerprints', 'open_run', 'write_chunk',
+           'chunk_ok', 'read_chunk', 'parse_shard', 'screen_part', 'drift_stats', 'trait_histogram', 'merge_screen',
+           'screen_dataset', 'dist_env', 'screen_distributed', 'slurm_scripts', 'report_summary']
 
 # %% ../nbs/10_screen.ipynb #30349381
 DATA_FORMATS = ('.jsonl', '.csv', '.parquet', '.json')
@@ -94,6 +94,31 @@ def _items(source, columns:list):
     if isinstance(source, (list, tuple)):
         return iter(source), lambda r: r if isinstance(r, dict) else BadRecord(f'not a dict ({type(r).__name__})')
     raise TypeError(f'cannot read data from a {type(source).__name__}: give a file ({", ".join(DATA_FORMATS)}), a DataFrame, a Dataset or a list of dicts')
+
+def count_rows(source)->int|None:
+    "Rows `read_chunks` will yield from `source` (blank and broken lines included), counted without parsing them; None if unknown"
+    if isinstance(source, (str, Path)):
+        path = Path(source).expanduser(); suf = path.suffix.lower()
+        if not path.is_file(): return None
+        if suf == '.jsonl':
+            n, last = 0, b'\n'
+            with open(path, 'rb') as f:
+                for block in iter(lambda: f.read(1 << 20), b''): n += block.count(b'\n'); last = block[-1:]
+            return n + (last != b'\n')
+        if suf == '.csv':
+            with open(path, newline='', encoding='utf-8', errors='surrogateescape') as f: return max(0, sum(1 for _ in csv.reader(f)) - 1)
+        if suf == '.parquet':
+            import pyarrow.parquet as pq
+            return pq.ParquetFile(path).metadata.num_rows
+        return None
+    try: return len(source)
+    except TypeError: return None
+
+MAX_CHUNK = 1000
+
+def auto_chunk_size(n_rows:int|None)->int:
+    "Rows per chunk for `n_rows` rows: about a twentieth of them, so a small file resumes part-way too, and at most `MAX_CHUNK`"
+    return MAX_CHUNK if n_rows is None else max(1, min(MAX_CHUNK, math.ceil(n_rows / 20)))
 
 def read_chunks(source, # file path, DataFrame, `datasets.Dataset` or list of dicts
                 chunk_size:int, # rows per chunk
@@ -310,7 +335,7 @@ def open_run(folder:Path, manifest:dict, restart:bool=False)->str:
         if old != manifest:
             if not restart:
                 raise ValueError(f"{folder} holds a screening of something else; changed: {'; '.join(_diff_keys(old, manifest))}. "
-                                 'Pass restart=True (CLI: --restart) to discard it and start over, or choose another output folder')
+                                 'Pass restart=True to discard it and start over, or choose another output folder')
             _discard_stale(folder, _digest(manifest))
     if not mpath.exists() or json.loads(mpath.read_text()) != manifest:
         folder.mkdir(parents=True, exist_ok=True)
@@ -387,7 +412,9 @@ def screen_part(source, folder, model, tok, units:dict, settings:dict, # see `sc
     need = _needed(columns)
     done, t0, scored, n_rows, n_chunks = 0, time.time(), 0, 0, 0
     chunks = read_chunks(source, s['chunk_size'], need, want=lambda k: k % n == i and not chunk_ok(folder, k, digest))
-    for k, start, size, recs in tqdm(chunks, disable=not progress, desc=f'screening {folder.name} (shard {i}/{n})', unit='chunk'):
+    rows = count_rows(source) if progress else None
+    total = math.ceil(rows / s['chunk_size']) if rows is not None else None
+    for k, start, size, recs in tqdm(chunks, total=total, disable=not progress, desc=f'screening {folder.name} (shard {i}/{n})', unit='chunk'):
         n_rows, n_chunks = start + size, k + 1
         if recs is None: continue
         df = score_chunk(model, tok, recs, start, units, columns, own=s['reference'] == 'own', max_tokens=s['max_tokens'],
@@ -552,6 +579,12 @@ def merge_screen(out_dir, # the screening's output folder
     samples = _samples(out, n_chunks)
     ok = samples.status == 'ok'
     bad = _bad_rows(samples, 'data')
+    if not ok.any():  # a report of nothing: almost always a wrong column or file format, never a result
+        cols = (f"messages column {manifest['messages_col']!r}" if manifest['messages_col'] else
+                f"prompt column {manifest['prompt_col']!r}, response column {manifest['response_col']!r}")
+        reasons = '; '.join(f'{k}: {v}' for k, v in _reason_counts(bad).items())
+        raise ValueError(f'{source}: no row could be scored ({reasons}; e.g. row {bad.row.iloc[0]}: {bad.reason.iloc[0]}). '
+                         f'Is the file format or a column name wrong? ({cols})')
     names = [v['name'] for v in manifest['vectors']]
     ref = None
     if ref_kind == 'dataset':
@@ -602,7 +635,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
                    shard=None, # 'i/n': screen only chunks k with k % n == i (no merge unless n == 1)
                    top_k:int=20, # samples listed per trait in the report
                    score:str='auto', # what flags and ranks samples (see `merge_screen`)
-                   chunk_size:int=1000, # rows per chunk (the unit of resuming and sharding)
+                   chunk_size:int|None=None, # rows per chunk (the unit of resuming and sharding); None: `auto_chunk_size` of the data's rows
                    batch_size:int=32, # rows per forward pass
                    token_budget:int|None=None, # padded tokens per forward pass at most (for GPUs)
                    max_tokens:int|None=None, # longer samples are bad rows; None: the model's context length
@@ -622,6 +655,7 @@ def screen_dataset(data, # .jsonl/.csv/.parquet/.json file, DataFrame, `datasets
     for v in vecs: v.check_model(model)
     if compile: compile_blocks(model, **(compile if isinstance(compile, dict) else {}))
     max_tokens = max_tokens or getattr(model.config, 'max_position_embeddings', None) or 4096
+    chunk_size = chunk_size or auto_chunk_size(count_rows(data))
     settings = dict(prompt_col=prompt_col, response_col=response_col, messages_col=messages_col, system_col=system_col,
                     reference=ref_kind, chunk_size=chunk_size, batch_size=batch_size, token_budget=token_budget, max_tokens=max_tokens,
                     max_new_tokens=max_new_tokens if ref_kind == 'own' else None, gen_batch_size=gen_batch_size if ref_kind == 'own' else None)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import torch
 from fastcore.basics import patch
 
-from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device
+from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device, encode_conversation, check_lengths
 from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
 from .extract import get_activations
+from .files import VectorFileError, DamagedFileWarning
 from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name,
                                      remove_component, blend_vectors)
 from .core import STRENGTH_LIMIT, check_strength, layer_list
@@ -181,10 +182,13 @@ def steering_layers_for(self:SteeringEngine, weights:dict, layers=None)->list[in
     return ls
 
 @patch
-def direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
+def direction(self:SteeringEngine, name:str, layer:int,
+              orthogonalize:bool|None=None # remove the safety-axis component; None: the engine's setting
+             )->torch.Tensor:
     "Unit steering direction of `name` at `layer`: the safety-axis component removed when the engine orthogonalizes"
     u = self.vector(name).unit(layer)
-    ax = self.safety() if self.orthogonalize and name != self.safety_axis else None
+    ortho = self.orthogonalize if orthogonalize is None else orthogonalize
+    ax = self.safety() if ortho and name != self.safety_axis else None
     if ax is None or layer not in ax.vectors: return u
     r = remove_component(u, ax[layer])
     if r.norm() < 1e-3: raise ValueError(f'{name!r} at layer {layer} lies along the safety axis: nothing is left once that is removed '
@@ -192,13 +196,13 @@ def direction(self:SteeringEngine, name:str, layer:int)->torch.Tensor:
     return _unit(r)
 
 @patch
-def steering_vectors(self:SteeringEngine, weights:dict, layers=None)->dict[int, torch.Tensor]:
+def steering_vectors(self:SteeringEngine, weights:dict, layers=None, orthogonalize:bool|None=None)->dict[int, torch.Tensor]:
     "{layer: vector to add} for {persona: strength}, on the documented strength scale"
     ls = self.steering_layers_for(weights, layers)
     scale = residual_scale(self.model, self.tok, ls)
     out = {}
     for l in ls:
-        d = blend_vectors([(self.direction(n, l), s) for n, s in weights.items()])
+        d = blend_vectors([(self.direction(n, l, orthogonalize), s) for n, s in weights.items()])
         out[l] = d * (STRENGTH_UNIT * scale[l] / len(ls))
     return out
 
@@ -214,6 +218,18 @@ def cap_spec(self:SteeringEngine)->tuple[dict, dict, str|None]:
     missing = [l for l in ls if l not in floors or l not in ax.vectors]
     if missing: raise ValueError(f'capping layers {missing} have no floor or no axis in {self.safety_axis!r} (it has floors at {sorted(floors)})')
     return {l: ax[l] for l in ls}, {l: floors[l] for l in ls}, None
+
+# %% ../nbs/06_steer.ipynb #f11e0d20
+@patch
+def damaged_axis(self:SteeringEngine, active:dict, capping:bool)->str|None:
+    "Why the safety axis is left aside for this call (it is damaged and nothing asked for needs it), else None"
+    if not self.safety_axis or self.safety_axis not in self.library or (active and capping): return None
+    try: self.safety(); return None
+    except VectorFileError as e:
+        what = 'capping' if not active else 'orthogonalizing against it'
+        note = f'{e} ({what} skipped: this call does not need it)'
+        warnings.warn(note, DamagedFileWarning)
+        return note
 
 # %% ../nbs/06_steer.ipynb #b2256278
 @patch
@@ -247,9 +263,11 @@ def generate(self:SteeringEngine, prompt:str, # the user message
             )->SteerResult:
     "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
     weights = self.weights(persona, strength, blend)
+    check_lengths(self.model, [encode_conversation(self.tok, {'prompt': prompt, 'system': system})[0]], max_new_tokens, 'prompt', [prompt])
     active = {n: s for n, s in weights.items() if s != 0}
-    vecs = self.steering_vectors(active, layers) if active else {}
-    axes, floors, note = self.cap_spec() if capping else ({}, {}, None)
+    axis_note = self.damaged_axis(active, capping)
+    vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
+    axes, floors, note = self.cap_spec() if capping and not axis_note else ({}, {}, axis_note)
     stats = verdict = text = None
     guard = getattr(self.monitor, 'guard', None)  # a detector (monitor.Detector/Guard): read the prompt from the prefill pass
     with ExitStack() as stack:

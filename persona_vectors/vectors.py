@@ -15,12 +15,16 @@ from safetensors.torch import save as st_save, load as st_load
 
 import persona_vectors
 from .core import home_dir, atomic_write
+from .files import (DamagedFile, DamagedFileWarning, VectorFileError, validate_name, _name_from, _pair,
+                                   _SUFFIXES, new_temp, read_meta, check_tensor_file, library_names,
+                                   verify_pair, AXIS_NAMES)
+
 
 # %% auto #0
-__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'AXIS_NAMES', 'normalize', 'project_onto', 'remove_component',
-           'VectorFileError', 'VectorModelMismatch', 'validate_name', 'PersonaVector', 'orthogonalize', 'layer_cosines',
-           'blend_vectors', 'percentile_floor', 'gguf_direction', 'write_control_vector_gguf',
-           'read_control_vector_gguf', 'VectorNotFound', 'PersonaNotFound', 'VectorLibrary']
+__all__ = ['META_KEYS', 'GGUF_ARCH', 'GGUF_META_KEY', 'normalize', 'project_onto', 'remove_component', 'VectorModelMismatch',
+           'PersonaVector', 'orthogonalize', 'layer_cosines', 'blend_vectors', 'percentile_floor', 'gguf_direction',
+           'write_control_vector_gguf', 'read_control_vector_gguf', 'VectorNotFound', 'PersonaNotFound',
+           'VectorLibrary']
 
 # %% ../nbs/03_vectors.ipynb #2df3bbb5
 def _as_float(v, what:str='vector')->torch.Tensor:
@@ -78,9 +82,6 @@ def remove_component(v, # [hidden] or [N, hidden]
     return (v.double() - (v.double() @ Q) @ Q.T).to(v.dtype)
 
 # %% ../nbs/03_vectors.ipynb #7d5aec8f
-class VectorFileError(ValueError):
-    "A vector file is missing, unreadable or inconsistent; the message names the file and the problem"
-
 class VectorModelMismatch(ValueError):
     "A vector does not fit a model (hidden size, or a layer the model does not have)"
 
@@ -109,30 +110,6 @@ def _check_json(meta:dict)->dict:
         try: json.dumps(x, allow_nan=False)
         except (TypeError, ValueError) as e: raise ValueError(f'meta[{k!r}] cannot be stored as JSON: {e}') from None
     return meta
-
-# %% ../nbs/03_vectors.ipynb #e0167eae
-_NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
-_SUFFIXES = ('.safetensors', '.json', '.gguf')
-
-def validate_name(name:str)->str:
-    "`name` if it is a safe vector name, else a ValueError saying why"
-    if not isinstance(name, str): raise ValueError(f'a vector name must be a string, not {type(name).__name__}')
-    if not name: raise ValueError('a vector name cannot be empty')
-    bad = f'invalid vector name {name!r}: '
-    if '..' in name: raise ValueError(bad + "it contains '..'")
-    if '/' in name or '\\' in name: raise ValueError(bad + 'it contains a path separator')
-    if name.startswith('.'): raise ValueError(bad + 'it starts with a dot')
-    if not _NAME_RE.fullmatch(name): raise ValueError(bad + 'use only letters, digits, _, . and -')
-    if name.lower().endswith(_SUFFIXES): raise ValueError(bad + 'give it without a file suffix')
-    if len(name) > 120: raise ValueError(bad + 'it is longer than 120 characters')
-    return name
-
-def _name_from(stem:str)->str:
-    "A valid name made from a file stem (for names we derive rather than are given)"
-    n = re.sub(r'\.{2,}', '.', re.sub(r'[^A-Za-z0-9_.-]+', '_', stem)).strip('.')[:120]
-    for s in _SUFFIXES:
-        if n.lower().endswith(s): n = n[:-len(s)]
-    return n or 'vector'
 
 # %% ../nbs/03_vectors.ipynb #effef330
 class PersonaVector:
@@ -342,13 +319,6 @@ def check_model(self:PersonaVector, model)->PersonaVector:
         warnings.warn(f"vector {self.name!r} was made with {self.meta['model']}, not {name}")
     return self
 
-# %% ../nbs/03_vectors.ipynb #9c53428f
-def _pair(path)->tuple[Path, Path]:
-    "(x.safetensors, x.json) for `x`, `x.safetensors` or `x.json`"
-    p = Path(path).expanduser()
-    if p.suffix in ('.safetensors', '.json'): p = p.with_suffix('')
-    return p.parent/f'{p.name}.safetensors', p.parent/f'{p.name}.json'
-
 # %% ../nbs/03_vectors.ipynb #86d937ee
 @patch
 def save(self:PersonaVector, path # `x`, `x.safetensors` or `x.json`: writes both x.safetensors and x.json
@@ -369,34 +339,28 @@ _TENSOR_RE = re.compile(r'vector\.(\d+)|extra\.([A-Za-z0-9_]+)\.(\d+)')
 def _read_pair(path)->tuple[dict, dict, dict]:
     "(meta, vectors, extras) of a saved pair, validated; raises VectorFileError"
     st, js = _pair(path)
-    for p in (st, js):
-        if not p.is_file(): raise VectorFileError(f'{p}: file not found')
-    try: meta = json.loads(js.read_text())
-    except (ValueError, UnicodeDecodeError) as e: raise VectorFileError(f'{js}: invalid JSON ({e})') from None
-    if not isinstance(meta, dict): raise VectorFileError(f'{js}: expected a JSON object, got {type(meta).__name__}')
-    data = st.read_bytes()
-    digest = meta.pop('safetensors_sha256', None)
-    if digest is not None and digest != hashlib.sha256(data).hexdigest():
-        raise VectorFileError(f'{st}: checksum does not match {js.name} (the files do not belong together or one is damaged)')
+    if not st.is_file(): raise VectorFileError(st, 'file not found')
+    meta = read_meta(js)
+    data = check_tensor_file(st, meta.pop('safetensors_sha256', None))
     try: tensors = st_load(data)
-    except Exception as e: raise VectorFileError(f'{st}: not a valid safetensors file, truncated or damaged ({e})') from None
+    except Exception as e: raise VectorFileError(st, f'not a valid safetensors file, truncated or damaged ({e})') from None
     vectors, extras = {}, {}
     for k, t in tensors.items():
         m = _TENSOR_RE.fullmatch(k)
-        if not m: raise VectorFileError(f'{st}: unexpected tensor {k!r} (expected vector.<layer> or extra.<key>.<layer>)')
-        if not t.is_floating_point() or t.ndim != 1: raise VectorFileError(f'{st}: tensor {k} must be a 1-D float vector, got {t.dtype} {tuple(t.shape)}')
+        if not m: raise VectorFileError(st, f'unexpected tensor {k!r} (expected vector.<layer> or extra.<key>.<layer>)')
+        if not t.is_floating_point() or t.ndim != 1: raise VectorFileError(st, f'tensor {k} must be a 1-D float vector, got {t.dtype} {tuple(t.shape)}')
         bad = ~torch.isfinite(t)
-        if bad.any(): raise VectorFileError(f"{st}: tensor {k} contains {'NaN' if t.isnan().any() else 'inf'} ({int(bad.sum())} values)")
+        if bad.any(): raise VectorFileError(st, f"tensor {k} contains {'NaN' if t.isnan().any() else 'inf'} ({int(bad.sum())} values)")
         if m[1] is not None: vectors[int(m[1])] = t
         else: extras.setdefault(m[2], {})[int(m[3])] = t
-    if not vectors: raise VectorFileError(f'{st}: no vector.<layer> tensors')
+    if not vectors: raise VectorFileError(st, f'no vector.<layer> tensors')
     sizes = {t.shape[0] for d in [vectors, *extras.values()] for t in d.values()}
-    if len(sizes) > 1: raise VectorFileError(f'{st}: tensors have different hidden sizes {sorted(sizes)}')
+    if len(sizes) > 1: raise VectorFileError(st, f'tensors have different hidden sizes {sorted(sizes)}')
     hs = sizes.pop()
     if meta.get('hidden_size') is not None and meta['hidden_size'] != hs:
-        raise VectorFileError(f"{js}: hidden size {meta['hidden_size']} in the metadata but {hs} in {st.name}")
+        raise VectorFileError(js, f"hidden size {meta['hidden_size']} in the metadata but {hs} in {st.name}")
     if meta.get('layers') is not None and meta['layers'] != sorted(vectors):
-        raise VectorFileError(f"{js}: layers {meta['layers']} in the metadata but {sorted(vectors)} in {st.name}")
+        raise VectorFileError(js, f"layers {meta['layers']} in the metadata but {sorted(vectors)} in {st.name}")
     return meta, vectors, extras
 
 @patch(cls_method=True)
@@ -406,7 +370,7 @@ def load(cls:PersonaVector, path, # `x`, `x.safetensors` or `x.json`
     "Load and validate a saved vector; raises `VectorFileError` naming the file and the problem"
     meta, vectors, extras = _read_pair(path)
     try: return cls(name or meta.get('name') or _name_from(_pair(path)[0].stem), vectors, meta, extras)
-    except ValueError as e: raise VectorFileError(f'{_pair(path)[1]}: {e}') from None
+    except ValueError as e: raise VectorFileError(_pair(path)[1], str(e)) from None
 
 # %% ../nbs/03_vectors.ipynb #4e7495ef
 GGUF_ARCH = 'controlvector'
@@ -437,7 +401,7 @@ def write_control_vector_gguf(pv:PersonaVector, path, # output `.gguf` file
     hint = model_hint or pv.meta.get('model_type') or pv.meta.get('model') or 'unknown'
     meta = {**_meta_for(pv.meta, layers), 'layers': layers, 'normalized': unit}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = new_temp(path)
     os.close(fd)
     try:
         w = gguf.GGUFWriter(tmp, GGUF_ARCH)
@@ -464,33 +428,33 @@ def read_control_vector_gguf(path, # a `.gguf` control vector
     "Read a repeng / llama.cpp control vector; `direction.k` becomes our layer `k+1`"
     import gguf
     path = Path(path).expanduser()
-    if not path.is_file(): raise VectorFileError(f'{path}: file not found')
+    if not path.is_file(): raise VectorFileError(path, f'file not found')
     try: reader = gguf.GGUFReader(path)
-    except Exception as e: raise VectorFileError(f'{path}: not a readable GGUF file ({e})') from None
+    except Exception as e: raise VectorFileError(path, f'not a readable GGUF file ({e})') from None
     arch = _gguf_str(reader, 'general.architecture')
     if arch is None: warnings.warn(f'{path.name}: no general.architecture field')
-    elif arch != GGUF_ARCH: raise VectorFileError(f'{path}: architecture {arch!r} is not a control vector ({GGUF_ARCH!r})')
+    elif arch != GGUF_ARCH: raise VectorFileError(path, f'architecture {arch!r} is not a control vector ({GGUF_ARCH!r})')
     vectors = {}
     for t in reader.tensors:
         if not t.name.startswith('direction.'): continue
         m = re.fullmatch(r'direction\.(\d+)', t.name)
-        if not m: raise VectorFileError(f'{path}: invalid direction tensor name {t.name!r}')
+        if not m: raise VectorFileError(path, f'invalid direction tensor name {t.name!r}')
         k = int(m[1])
-        if k + 1 in vectors: raise VectorFileError(f'{path}: {t.name} appears twice')
+        if k + 1 in vectors: raise VectorFileError(path, f'{t.name} appears twice')
         if t.tensor_type not in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16) or t.data.ndim != 1:
-            raise VectorFileError(f'{path}: {t.name} must be a 1-D F32 tensor, got {t.tensor_type.name} {tuple(t.data.shape)}')
+            raise VectorFileError(path, f'{t.name} must be a 1-D F32 tensor, got {t.tensor_type.name} {tuple(t.data.shape)}')
         vectors[k + 1] = torch.from_numpy(np.array(t.data, dtype=np.float32))
-    if not vectors: raise VectorFileError(f'{path}: no direction.<k> tensors')
+    if not vectors: raise VectorFileError(path, f'no direction.<k> tensors')
     raw = _gguf_str(reader, GGUF_META_KEY)
     try: meta = json.loads(raw) if raw else {}
-    except ValueError as e: raise VectorFileError(f'{path}: invalid JSON in {GGUF_META_KEY} ({e})') from None
+    except ValueError as e: raise VectorFileError(path, f'invalid JSON in {GGUF_META_KEY} ({e})') from None
     meta = {'method': 'gguf', **meta, 'model_hint': _gguf_str(reader, f'{GGUF_ARCH}.model_hint'), 'source': path.name}
     del reader  # it memory-maps the file
     name = name or _name_from(meta.get('name') or path.stem)
     try:
         if len({v.shape for v in vectors.values()}) > 1: raise ValueError(f'directions have different sizes {sorted({v.shape[0] for v in vectors.values()})}')
         return PersonaVector(name, vectors, _meta_for(meta, vectors))
-    except ValueError as e: raise VectorFileError(f'{path}: {e}') from None
+    except ValueError as e: raise VectorFileError(path, f'{e}') from None
 
 # %% ../nbs/03_vectors.ipynb #5f76b9ff
 class VectorNotFound(KeyError):
@@ -500,30 +464,31 @@ class VectorNotFound(KeyError):
 class PersonaNotFound(ValueError):
     "A persona or archetype name that does not exist; the message lists the ones that do"
 
-AXIS_NAMES = ('safety-axis', 'assistant-axis')  # vectors in the library that are axes, not personas
 
 def _read_any(path:Path)->PersonaVector:
     "Read a pair or a GGUF by its suffix"
     if path.suffix.lower() == '.gguf': return read_control_vector_gguf(path)
     if path.suffix in ('.safetensors', '.json', '') or any(p.exists() for p in _pair(path)): return PersonaVector.load(path)
-    raise VectorFileError(f'{path}: unknown file type (expected .safetensors, .json or .gguf)')
+    raise VectorFileError(path, f'unknown file type (expected .safetensors, .json or .gguf)')
 
 class VectorLibrary:
     "A folder of persona vectors, one `<name>.safetensors` + `<name>.json` pair each"
-    def __init__(self, root=None # folder; default `home_dir()/'vectors'`
+    def __init__(self, root=None, # folder; default `home_dir()/'vectors'`
+                 repair=None # callable(name) -> how to repair a damaged vector (the CLI gives its commands); default: `repair_hint`
                 ):
         self.root = Path(root).expanduser() if root is not None else home_dir()/'vectors'
+        self.repair = repair or self.repair_hint
+
+    @staticmethod
+    def repair_hint(name:str)->str:
+        "How a library user repairs a damaged vector"
+        return f'make {name!r} again and save it with overwrite=True, or delete it'
 
     def _files(self, name:str)->tuple[Path, Path]: return _pair(self.root/validate_name(name))
 
     def list(self)->list[str]:
         "Names of the vectors in the folder (also those with a damaged or missing file)"
-        if not self.root.is_dir(): return []
-        names = set()
-        for p in self.root.iterdir():
-            if p.suffix in ('.safetensors', '.json') and not p.name.startswith('.'):
-                with contextlib.suppress(ValueError): names.add(validate_name(p.stem))
-        return sorted(names)
+        return library_names(self.root)
 
     def __contains__(self, name)->bool:
         try: return any(p.exists() for p in self._files(name))
@@ -541,18 +506,22 @@ class VectorLibrary:
     def info(self, name:str)->dict:
         "The metadata of a vector, read from its JSON alone"
         self._need(name)
-        js = self._files(name)[1]
-        if not js.is_file(): raise VectorFileError(f'{js}: file not found')
-        try: meta = json.loads(js.read_text())
-        except (ValueError, UnicodeDecodeError) as e: raise VectorFileError(f'{js}: invalid JSON ({e})') from None
-        if not isinstance(meta, dict): raise VectorFileError(f'{js}: expected a JSON object, got {type(meta).__name__}')
+        try: meta = read_meta(self._files(name)[1])
+        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
         meta.pop('safetensors_sha256', None)
         return meta
 
-    def load(self, name:str)->PersonaVector:
-        "Load and validate a vector; its name is the library's"
+    def verify(self, name:str)->dict:
+        "The metadata of a vector after every check that needs no tensors (`verify_pair`); `VectorFileError` with the repair otherwise"
         self._need(name)
-        return PersonaVector.load(self.root/name, name=name)
+        try: return verify_pair(self.root/name)
+        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
+
+    def load(self, name:str)->PersonaVector:
+        "Load and validate a vector; its name is the library's. A damaged one raises `VectorFileError` saying how to repair it"
+        self._need(name)
+        try: return PersonaVector.load(self.root/name, name=name)
+        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
     __getitem__ = load
 
     def table(self, validate:bool=True # load every vector fully (else read only the JSON)
@@ -607,9 +576,9 @@ class VectorLibrary:
             if name is not None: raise ValueError('name= applies to a single file, not a folder')
             srcs = sorted({p.with_suffix('') if p.suffix != '.gguf' else p for p in path.iterdir()
                            if p.suffix in ('.safetensors', '.json', '.gguf') and not p.name.startswith('.')})
-            if not srcs: raise VectorFileError(f'{path}: no .safetensors/.json pairs or .gguf files')
+            if not srcs: raise VectorFileError(path, f'no .safetensors/.json pairs or .gguf files')
         else:
-            if not path.exists() and not any(p.exists() for p in _pair(path)): raise VectorFileError(f'{path}: file not found')
+            if not path.exists() and not any(p.exists() for p in _pair(path)): raise VectorFileError(path, f'file not found')
             srcs = [path]
         pvs = {}
         for src in srcs:
