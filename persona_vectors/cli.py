@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_cli.ipynb #1b56cf57
 from __future__ import annotations
-import json, os, re, shlex, shutil, signal, sys, time, warnings
+import functools, json, os, re, shlex, shutil, signal, sys, tempfile, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +18,17 @@ from .files import (DamagedFile, DamagedFileWarning, VectorFileError, library_na
 
 # %% auto #0
 __all__ = ['DEBUG_ENV', 'SETTINGS', 'CONFIG_HEADER', 'EXPECTED_ERRORS', 'STATE_REPAIR', 'DEVICE_MAPS', 'LOAD_OPTIONS', 'CONTEXT',
-           'pass_session', 'SOURCES', 'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'Setting', 'parse_setting',
-           'config_path', 'read_config_file', 'salvage_config', 'load_config', 'save_config', 'set_setting',
-           'model_layers', 'check_setting', 'cli_words', 'one_line', 'FriendlyGroup', 'vector_repair', 'Session',
-           'parse_device_map', 'model_options', 'load_kwargs', 'load_option_args', 'model_arg', 'fmt_layers',
-           'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config', 'config_show', 'config_set', 'config_get',
-           'config_unset', 'config_reset', 'list_cmd', 'info', 'load', 'unload', 'delete', 'create_persona', 'create',
-           'parse_blend_spec', 'blend_strengths', 'steer_settings', 'describe_steering', 'generate', 'ChatState',
-           'ChatQuit', 'chat_command', 'chat', 'vectors', 'vectors_export', 'vectors_import', 'monitor',
-           'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit', 'copy_datasets',
-           'vector_is_current', 'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd', 'command_paths',
-           'CommandDoc', 'doc_renderer']
+           'pass_session', 'SOURCES', 'CHAT_HELP', 'FLAGGED_EXIT', 'SCREEN_SCORES', 'GUARD_CHOICES', 'WATCH_ON_CROSS',
+           'generate', 'chat', 'Setting', 'parse_setting', 'config_path', 'read_config_file', 'salvage_config',
+           'load_config', 'save_config', 'set_setting', 'model_layers', 'check_setting', 'cli_words', 'one_line',
+           'FriendlyGroup', 'vector_repair', 'Session', 'parse_device_map', 'model_options', 'load_kwargs',
+           'load_option_args', 'model_arg', 'fmt_layers', 'jsonable', 'echo_json', 'kv_table', 'cli', 'main', 'config',
+           'config_show', 'config_set', 'config_get', 'config_unset', 'config_reset', 'list_cmd', 'info', 'load',
+           'unload', 'delete', 'create_persona', 'create', 'parse_blend_spec', 'blend_strengths', 'steer_settings',
+           'describe_steering', 'ChatState', 'ChatQuit', 'chat_command', 'vectors', 'vectors_export', 'vectors_import',
+           'monitor', 'monitor_evaluate', 'monitor_check', 'screen', 'screen_merge', 'screen_slurm', 'audit',
+           'copy_datasets', 'vector_is_current', 'LineProgress', 'extract_axes', 'init', 'extract_axes_cmd',
+           'check_watch_spec', 'ui', 'command_paths', 'CommandDoc', 'doc_renderer']
 
 # %% ../nbs/13_cli.ipynb #3ee8979a
 DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
@@ -1280,6 +1280,97 @@ def extract_axes_cmd(s:Session, model_name, n_questions, n_prompts, force):
     with _progress(s) as prog:
         made = extract_axes(s, model_name, n_questions or s.config['n_questions'], n_prompts, force, prog)
     s.err.print(f'made: {", ".join(made)}' if made else 'axes already current (use --force to recompute)')
+
+# %% ../nbs/13_cli.ipynb #d0b1e002
+GUARD_CHOICES = ('off', 'refuse', 'steer')   # persona_vectors.steer.GUARD_MODES less 'flag' (checked by a test)
+WATCH_ON_CROSS = ('steer', 'stop')            # persona_vectors.steer.WATCH_ACTIONS less 'trace'
+
+def check_watch_spec(s:Session, spec:str|None)->str|None:
+    "`spec` (TRAIT[:THRESHOLD]) if its trait is in the library (or is `safety`) and its threshold a number; ValueError otherwise"
+    if spec is None: return None
+    name, sep, thr = spec.partition(':')
+    if name != 'safety': s.check_persona(name)
+    if sep:
+        try: float(thr)
+        except ValueError: raise ValueError(f'--watch {spec!r}: threshold {thr!r} is not a number (write TRAIT:THRESHOLD, e.g. evil:2.5)') from None
+    return spec
+
+def _guard_options(cmd:click.Command)->click.Command:
+    "Add --guard, --watch, --on-cross and --detector to a generating command; they set up the session's engine"
+    cmd.params += [
+        click.Option(['--guard'], type=click.Choice(GUARD_CHOICES), default='off', show_default=True,
+                     help='A prompt the monitor flags: answer with a fixed refusal, or steer the answer towards refusing'),
+        click.Option(['--watch'], metavar='TRAIT[:THRESHOLD]', help="Score each generated token on TRAIT (or 'safety'); act at THRESHOLD"),
+        click.Option(['--on-cross'], type=click.Choice(WATCH_ON_CROSS), default='steer', show_default=True,
+                     help='What --watch does when a token reaches the threshold'),
+        click.Option(['--detector', 'detector_file'], type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help='Saved detector for --guard and --watch safety [default: the out-of-the-box one]')]
+    inner = cmd.callback
+    @functools.wraps(inner)
+    def callback(*args, guard='off', watch=None, on_cross='steer', detector_file=None, **kwargs):
+        s = click.get_current_context().find_object(Session)
+        s.guard_opts = dict(guard=guard, watch=check_watch_spec(s, watch), on_cross=on_cross, detector=detector_file)
+        return inner(*args, **kwargs)
+    cmd.callback = callback
+    return cmd
+
+# %% ../nbs/13_cli.ipynb #d0b1e003
+def _set_guard(s:Session, eng):
+    "Give the engine the detector, guard and watch that the command's options ask for"
+    o = getattr(s, 'guard_opts', None) or {}
+    if o.get('guard', 'off') == 'off' and not o.get('watch'): return
+    if o.get('guard', 'off') != 'off' or o['watch'].partition(':')[0] == 'safety':
+        from persona_vectors.monitor import default_detector, load_detector
+        with s.err.status('loading the monitor ...'):
+            eng.monitor = load_detector(o['detector']) if o.get('detector') else default_detector(eng.model, eng.tok)
+    eng.guard = o.get('guard', 'off')
+    if o.get('watch'):
+        from persona_vectors.steer import parse_watch
+        eng.watch = parse_watch(o['watch'], action=o['on_cross'])   # one Watch for the whole session: a chat stays corrected across turns
+
+_plain_engine = Session.engine
+def _guarded_engine(self:Session, model_name:str|None=None):
+    "`Session.engine`, with the guard and watch options applied when the engine is built"
+    new = self._engine is None
+    eng = _plain_engine(self, model_name)
+    if new: _set_guard(self, eng)
+    return eng
+Session.engine = _guarded_engine
+
+_describe_unguarded = describe_steering
+def describe_steering(r)->str:
+    "One line saying how a reply was steered, with what the guard and the watch did"
+    out, f, w = _describe_unguarded(r), r.flagged if isinstance(r.flagged, dict) else None, getattr(r, 'watch', None)
+    if f and 'score' in f and 'threshold' in f:
+        act = 'steered towards refusing' if f.get('steered') else 'refused' if f.get('refused') else 'answered'
+        out += f" · guard: {'flagged' if f['flagged'] else 'not flagged'} ({f['score']:+.3f} vs {f['threshold']:+.3f})" + (f', {act}' if f['flagged'] else '')
+    if w:
+        head = f" · watch {w['name']}@{w['layer']} ≥ {w['threshold']:.3g}: "
+        if w['crossed_at'] is not None: out += head + f"crossed at token {w['crossed_at']}" + (', stopped' if w['action'] == 'stop' else ', steering on')
+        else: out += head + ('not crossed, steering on from an earlier turn' if w['steering'] else 'not crossed')
+    return out
+
+generate, chat = _guard_options(generate), _guard_options(chat)
+
+# %% ../nbs/13_cli.ipynb #d0b1e005
+@cli.command('ui')
+@click.option('--port', type=click.IntRange(1, 65535), default=8866, show_default=True, help='Port to serve the page on')
+@click.option('--host', default='127.0.0.1', show_default=True, help='Address to listen on (the default keeps the page on this machine)')
+@click.option('--no-browser', is_flag=True, help='Do not open a browser')
+@click.option('--model', 'model_name', help='[default: config model]')
+@click.option('--max-new-tokens', '-n', type=click.IntRange(1, 4096), help='Initial reply length [default: config max_new_tokens]')
+@click.option('--prompt', default='', help='Initial prompt')
+@click.option('--detector', 'detector_file', type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Saved detector for the verdict on the prompt [default: the out-of-the-box one]")
+@click.option('--no-monitor', is_flag=True, help='No verdict on the prompt')
+@pass_session
+def ui(s:Session, port, host, no_browser, model_name, max_new_tokens, prompt, detector_file, no_monitor):
+    "Serve the steering panel as a web page: persona, blend, strength, capping; both replies, the verdict, a plot."
+    from persona_vectors.ui import serve
+    if host not in ('127.0.0.1', 'localhost', '::1'): s.err.print(f'[yellow]note:[/] listening on {host}: whoever reaches this machine can use the page')
+    kw = dict(model=model_name, home=str(s.home), monitor=not no_monitor, detector=str(detector_file) if detector_file else None, prompt=prompt)
+    if max_new_tokens: kw['max_new_tokens'] = max_new_tokens
+    sys.exit(serve(port, host, open_browser=not no_browser, **kw))
 
 # %% ../nbs/13_cli.ipynb #762e7be1
 def _key(cmd)->str: return getattr(cmd.callback, '__name__', cmd.name)  # a command's Python name: stable across re-imports

@@ -29,9 +29,9 @@ __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_T
            'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
            'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
            'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
-           'cross_validate_layers', 'best_layer', 'fit_detector', 'Refused', 'Verdict', 'prefill_guard', 'Guard',
-           'guarded_generate', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training',
-           'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
+           'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'refusal_direction', 'Refused',
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'default_layers', 'default_config',
+           'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -447,6 +447,38 @@ def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
     det = make_detector(method, layer, reading, calibration=calibration, target_fpr=target_fpr, folds=folds, **kwargs).fit_acts(acts, y, groups)
     det.info.update(model=model_name(model), hidden_size=model.config.hidden_size, **info)
     return det
+
+# %% ../nbs/04_monitor.ipynb #a1c3e9f1
+def harm_direction(det:Detector, # a fitted detector
+                   layer:int # one of its layers
+                  )->torch.Tensor:
+    "Unit vector at `layer` along which `det` reads prompts as more harmful (harmful minus benign): its refusal direction"
+    det._check_fitted()
+    if layer not in det.layers: raise ValueError(f'the detector reads layers {det.layers}, not {layer}')
+    d = {'two-vector': lambda: det.dangerous[layer] - det.safe[layer], 'diff-mean': lambda: det.direction[layer],
+         'probe': lambda: det.weights[layer]}.get(det.method)
+    if d is None: raise ValueError(f'a {type(det).__name__} has no direction to steer along')
+    d = d().float()
+    if float(d.norm()) < 1e-12: raise ValueError(f'the detector has no direction at layer {layer} (its classes read the same there)')
+    return d / d.norm()
+
+def refusal_direction(model, tok, layers, # layer or layers to read
+                      data=None, # labelled prompts (see `load_labelled`); None: the shipped training set
+                      n:int=200, # prompts used, half harmful and half benign (a fixed sample); 0: all
+                      seed:int=0, cache:bool=True)->dict[int, torch.Tensor]:
+    "{layer: unit vector}: mean harmful minus mean benign reading at the end of the prompt (the refusal direction)"
+    convs, y = load_labelled(data if data is not None else shipped_safety('train'))
+    if n:
+        rng = np.random.default_rng(seed)
+        pick = np.concatenate([rng.permutation(np.flatnonzero(y == k))[:n // 2] for k in (1, 0)])
+        convs, y = [convs[i] for i in pick], y[pick]
+    if len(set(y.tolist())) < 2: raise ValueError('the refusal direction needs harmful and benign prompts')
+    acts = get_activations(model, tok, convs, layer_list(layers), 'last', cache=cache)
+    out = {}
+    for l, a in acts.items():
+        d = a[torch.as_tensor(y == 1)].mean(0) - a[torch.as_tensor(y == 0)].mean(0)
+        out[l] = d / d.norm().clamp_min(1e-12)
+    return out
 
 # %% ../nbs/04_monitor.ipynb #0060a94b
 REFUSAL = "I can't help with that request."

@@ -5,14 +5,15 @@
 # %% ../nbs/06_steer.ipynb #a22a2dd5
 from __future__ import annotations
 import math, re, warnings
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from fastcore.basics import patch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from .models import load_model, generate as _generate, format_prompt, pad_batch, model_device, encode_conversation, check_lengths
-from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats
+from .hooks import add_vectors, cap_projection, forward_to, n_layers, CapStats, hooked
 from .extract import get_activations
 from .files import VectorFileError, DamagedFileWarning
 from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES, validate_name,
@@ -21,8 +22,8 @@ from .core import STRENGTH_LIMIT, check_strength, layer_list
 
 
 # %% auto #0
-__all__ = ['STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'steer_mode', 'residual_scale', 'parse_blend', 'SteerResult',
-           'SteeringEngine']
+__all__ = ['STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'GUARD_MODES', 'GUARD_STRENGTH', 'WATCH_ACTIONS', 'steer_mode',
+           'residual_scale', 'parse_blend', 'SteerResult', 'SteeringEngine', 'Watch', 'parse_watch']
 
 # %% ../nbs/06_steer.ipynb #b13a6882
 STRENGTH_UNIT = 0.05   # strength 1 adds 5% of the typical residual norm
@@ -87,6 +88,7 @@ class SteerResult:
     note: str|None = None  # e.g. why capping was not applied
     prompt: str = ''
     system: str|None = None
+    watch: dict|None = None  # the output watch: its settings, the per-token trace and where it crossed (see `Watch`)
     @property
     def mode(self)->str:
         "'amplify', 'suppress' or 'neutral' for a persona; 'blend' for a blend of several"
@@ -113,7 +115,11 @@ class SteeringEngine:
                  positions:str='all', # tokens to steer: 'all', 'prompt' or 'response'
                  cap_positions:str='response', # tokens to cap (the prompt is read as written)
                  monitor=None, # callable(SteerResult) -> anything, stored in `result.flagged`; or a `monitor.Detector`/`Guard`: see below
-                 generate_fn=None # the generation function; default `models.generate`
+                 generate_fn=None, # the generation function; default `models.generate`
+                 guard:str|None=None, # what the monitor's detector does with a flagged prompt: see `GUARD_MODES`; None: as the monitor is set up
+                 guard_strength:float|None=None, # strength along the refusal direction for guard='steer'; None: `GUARD_STRENGTH`
+                 guard_layers=None, # layers to steer at for guard='steer' (`monitor.refusal_direction` there); None: the middle layer; 'detector': the detector's own layers and direction
+                 watch=None # a `Watch` on the generated tokens for every call
                 ):
         if model is None:
             if tok is not None: raise ValueError('give the model together with its tokenizer')
@@ -127,6 +133,7 @@ class SteeringEngine:
         self.safety_axis, self.orthogonalize, self.monitor = safety_axis, orthogonalize, monitor
         self.positions, self.cap_positions = positions, cap_positions
         self.generate_fn = generate_fn or _generate
+        self.guard, self.guard_strength, self.guard_layers, self.watch = guard, guard_strength, guard_layers if guard_layers == 'detector' else layer_list(guard_layers), watch
         self._vectors = {}
 
     def __repr__(self): return f'SteeringEngine({getattr(self.model, "pv_name", type(self.model).__name__)}, {self.library})'
@@ -259,8 +266,10 @@ def generate(self:SteeringEngine, prompt:str, # the user message
              system:str|None=None, # system prompt
              max_new_tokens:int=128, do_sample:bool=False, temperature:float=0.7, seed:int|None=None,
              measure:bool=True, # compute the response's projection on the persona direction
+             guard:str|None=None, # 'off', 'flag', 'refuse' or 'steer' (`GUARD_MODES`); None: the engine's `guard`
+             watch=None, # a `Watch` on the generated tokens; None: the engine's `watch`
              **gen # other `models.generate` settings
-            )->SteerResult:
+                     )->SteerResult:
     "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
     weights = self.weights(persona, strength, blend)
     check_lengths(self.model, [encode_conversation(self.tok, {'prompt': prompt, 'system': system})[0]], max_new_tokens, 'prompt', [prompt])
@@ -268,19 +277,172 @@ def generate(self:SteeringEngine, prompt:str, # the user message
     axis_note = self.damaged_axis(active, capping)
     vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
     axes, floors, note = self.cap_spec() if capping and not axis_note else ({}, {}, axis_note)
-    stats = verdict = text = None
-    guard = getattr(self.monitor, 'guard', None)  # a detector (monitor.Detector/Guard): read the prompt from the prefill pass
-    with ExitStack() as stack:
-        if vecs: stack.enter_context(add_vectors(self.model, vecs, positions=self.positions))
-        if axes: stats = stack.enter_context(cap_projection(self.model, axes, floors, positions=self.cap_positions))
-        if guard is not None: verdict = stack.enter_context(guard(self.model))
-        text = self.generate_fn(self.model, self.tok, {'prompt': prompt, 'system': system}, max_new_tokens=max_new_tokens,
-                         do_sample=do_sample, temperature=temperature, seed=seed, **gen)
+    mode, open_guard = self.guard_setup(guard)
+    watch = watch if watch is not None else self.watch
+    wspec = self.watch_setup(watch) if watch is not None else None
+    conv = {'prompt': prompt, 'system': system}
+    def run(extra:dict, read:bool):
+        "One generation: steering (plus `extra`), capping, the guard when `read`, the watch; (text, cap stats, verdict)"
+        stats = verdict = text = None   # text stays None when a refusing guard stops the prefill pass
+        with ExitStack() as stack:
+            v = _add_layer_vectors(vecs, extra)
+            if v: stack.enter_context(add_vectors(self.model, v, positions=self.positions))
+            if axes: stats = stack.enter_context(cap_projection(self.model, axes, floors, positions=self.cap_positions))
+            if read and open_guard is not None: verdict = stack.enter_context(open_guard())
+            g = dict(gen)
+            if wspec is not None: g = stack.enter_context(watch.attach(self.model, *wspec, g))
+            text = self.generate_fn(self.model, self.tok, conv, max_new_tokens=max_new_tokens,
+                                    do_sample=do_sample, temperature=temperature, seed=seed, **g)
+        return text, stats, verdict
+    text, stats, verdict = run({}, True)
+    steered = mode == 'steer' and verdict is not None and verdict.refused
+    if steered:   # flagged on the prefill pass, which stopped there: answer again, steered towards refusing
+        text, stats, _ = run(self.guard_vectors(), False)
+        verdict.refused = False
     refused = verdict is not None and verdict.refused
     if refused: text = verdict.refusal  # the guard stopped generation before the first token
     proj, each = self.project(prompt, text, weights, system) if measure and not refused else (None, {})
     res = SteerResult(text, persona, dict(weights) if weights else None, float(strength) if persona else 0.0, sorted(vecs),
-                      bool(axes), stats, proj, None, sorted(axes), each, note, prompt, system)
-    if verdict is not None: res.flagged = verdict.as_dict()
-    elif self.monitor is not None: res.flagged = self.monitor(res)
+             bool(axes), stats, proj, None, sorted(axes), each, note, prompt, system,
+             watch.as_dict() if wspec is not None else None)
+    if verdict is not None: res.flagged = {**verdict.as_dict(), **({'steered': steered} if mode == 'steer' else {})}
+    elif self.monitor is not None and self.detector() is None: res.flagged = self.monitor(res)   # a plain callable monitor
     return res
+
+# %% ../nbs/06_steer.ipynb #c0a1d002
+GUARD_MODES = ('off', 'flag', 'refuse', 'steer')
+GUARD_STRENGTH = 8.0   # default strength along the refusal direction for guard='steer': the strongest allowed (bench/guard_steer.py measures it on SmolLM2)
+
+def _detector(self:SteeringEngine):
+    "The detector the engine's monitor holds (a `monitor.Detector` or a `monitor.Guard`), or None"
+    m = self.monitor
+    return getattr(m, 'detector', None) or (m if hasattr(m, 'score_acts') else None)
+
+def _guard_setup(self:SteeringEngine, guard:str|None=None)->tuple:
+    "(mode, a callable opening the prefill guard or None) for `guard` (None: the engine's)"
+    from persona_vectors.monitor import prefill_guard, REFUSAL
+    mode = guard if guard is not None else self.guard
+    if mode is None:   # as the monitor is set up: a Guard refuses when made so, a bare detector flags
+        g = getattr(self.monitor, 'guard', None)
+        return None, (lambda: g(self.model)) if g is not None else None
+    if mode not in GUARD_MODES: raise ValueError(f'guard must be one of {", ".join(GUARD_MODES)}, not {mode!r}')
+    if mode == 'off': return mode, None
+    det = self.detector()
+    if det is None: raise ValueError(f"guard={mode!r} needs a detector: SteeringEngine(monitor=detector) (see 04_monitor's default_detector)")
+    refusal = getattr(self.monitor, 'refusal', REFUSAL)
+    return mode, lambda: prefill_guard(self.model, det, refuse=mode != 'flag', refusal=refusal)
+
+def _refusal_directions(self:SteeringEngine)->dict[int, torch.Tensor]:
+    "{layer: unit vector} the guard steers along: `monitor.refusal_direction` at `guard_layers` (default: the middle layer; computed once), or the detector's own"
+    from persona_vectors.monitor import harm_direction, refusal_direction
+    if self.guard_layers != 'detector':
+        key = tuple(self.guard_layers or [n_layers(self.model) // 2])
+        if getattr(self, '_refusal', (None,))[0] != key: self._refusal = (key, refusal_direction(self.model, self.tok, list(key)))
+        return self._refusal[1]
+    det = self.detector()
+    if det is None: raise ValueError('no detector: SteeringEngine(monitor=detector)')
+    return {l: harm_direction(det, l) for l in det.layers}
+
+def _guard_vectors(self:SteeringEngine, strength:float|None=None)->dict[int, torch.Tensor]:
+    "{layer: vector}: the refusal direction (`refusal_directions`) at `strength` (default: the engine's `guard_strength`) on the library's scale"
+    s = check_strength(strength if strength is not None else self.guard_strength if self.guard_strength is not None else GUARD_STRENGTH,
+                       'guard strength')
+    dirs = self.refusal_directions()
+    scale = residual_scale(self.model, self.tok, list(dirs))
+    return {l: u * (s * STRENGTH_UNIT * scale[l] / len(dirs)) for l, u in dirs.items()}
+
+def _add_layer_vectors(a:dict, b:dict)->dict:
+    "{layer: vector}: `a` and `b` added layer by layer"
+    out = dict(a)
+    for l, v in b.items(): out[l] = out[l] + v.to(out[l]) if l in out else v
+    return out
+
+SteeringEngine.detector, SteeringEngine.guard_setup, SteeringEngine.guard_vectors = _detector, _guard_setup, _guard_vectors
+SteeringEngine.refusal_directions = _refusal_directions
+
+# %% ../nbs/06_steer.ipynb #c0a1d004
+WATCH_ACTIONS = ('steer', 'stop', 'trace')
+
+@dataclass
+class Watch:
+    "Score each generated token on a direction while generating; steer or stop once a score reaches `threshold`"
+    name: str # a trait or persona in the library, or 'safety' (the engine's detector's refusal direction)
+    threshold: float|None = None # None: midway between the vector's two class means along it
+    action: str = 'steer' # 'steer', 'stop' or 'trace' (`WATCH_ACTIONS`)
+    strength: float = 4.0 # the correction's strength on the library's scale (action='steer')
+    sticky: bool = True # a correction that started stays on in later calls (chat turns) until `reset`
+    layer: int|None = None # None: the vector's default layer (the detector's deepest layer for 'safety')
+    trace: list = field(default_factory=list) # score of each generated token in the last call
+    crossed_at: int|None = None # index in `trace` of the first score at or over the threshold in the last call
+    active: bool = False # the correction is on
+    def __post_init__(self):
+        if self.action not in WATCH_ACTIONS: raise ValueError(f'watch action must be one of {", ".join(WATCH_ACTIONS)}, not {self.action!r}')
+        check_strength(self.strength, 'watch strength')
+    def reset(self): self.trace, self.crossed_at, self.active = [], None, False
+    def as_dict(self)->dict:
+        return {'name': self.name, 'layer': self.layer, 'threshold': self.threshold, 'action': self.action, 'strength': self.strength,
+                'trace': list(self.trace), 'crossed_at': self.crossed_at, 'steering': self.active}
+
+def parse_watch(spec:str, # TRAIT or TRAIT:THRESHOLD, e.g. "evil:2.5" or "safety"
+                **kwargs # other `Watch` settings
+               )->Watch:
+    "A `Watch` from a command-line spec; ValueError naming the bad part"
+    name, sep, thr = str(spec).strip().partition(':')
+    try: validate_name(name)
+    except ValueError as e: raise ValueError(f'watch {spec!r}: {e}') from None
+    try: t = float(thr) if sep else None
+    except ValueError: raise ValueError(f'watch {spec!r}: threshold {thr!r} is not a number (write TRAIT:THRESHOLD, e.g. evil:2.5)') from None
+    if t is not None and not math.isfinite(t): raise ValueError(f'watch {spec!r}: the threshold must be finite')
+    return Watch(name, t, **kwargs)
+
+# %% ../nbs/06_steer.ipynb #c0a1d005
+def _watch_setup(self:SteeringEngine, w:Watch)->tuple[int, torch.Tensor, float, torch.Tensor|None]:
+    "(layer, unit direction, threshold, correction to add or None) of watch `w` on this engine; fills in `w.layer` and `w.threshold`"
+    if w.name == 'safety':
+        from persona_vectors.monitor import harm_direction
+        det = self.detector()
+        if det is None: raise ValueError("watching 'safety' needs a detector: SteeringEngine(monitor=detector)")
+        layer = w.layer if w.layer is not None else max(det.layers)
+        u = harm_direction(det, layer)
+        means = (det.dangerous[layer], det.safe[layer]) if det.method == 'two-vector' and layer in det.layers else None
+        sign = 1.0   # the correction adds the refusal direction
+    else:
+        pv = self.vector(w.name)
+        layer = w.layer if w.layer is not None else pv.layer
+        if layer not in pv.vectors: raise ValueError(f'{w.name!r} has no vector at layer {layer} (it has {pv.layers})')
+        u = pv.unit(layer)
+        ex = pv.extras
+        means = (ex['mean_pos'][layer], ex['mean_neg'][layer]) if layer in ex.get('mean_pos', {}) and layer in ex.get('mean_neg', {}) else None
+        sign = -1.0  # the correction takes the trait away
+    if w.threshold is None:
+        if means is None: raise ValueError(f'no default threshold for watching {w.name!r} (the vector has no class means): give one, e.g. {w.name}:2.5')
+        w.threshold = float((means[0].float() @ u + means[1].float() @ u) / 2)
+    w.layer = layer
+    corr = None if w.action != 'steer' else u * (sign * w.strength * STRENGTH_UNIT * residual_scale(self.model, self.tok, layer)[layer])
+    return layer, u, float(w.threshold), corr
+
+class _Crossed(StoppingCriteria):
+    "Stops `model.generate` once the watch has crossed"
+    def __init__(self, w:Watch): self.w = w
+    def __call__(self, input_ids, scores, **kw):
+        return torch.full((input_ids.shape[0],), self.w.crossed_at is not None, dtype=torch.bool, device=input_ids.device)
+
+@contextmanager
+def _attach(self:Watch, model, layer:int, u:torch.Tensor, threshold:float, corr, gen:dict):
+    "Hook the watch into `model` for one call; yields `gen` with the stopping criterion added (action='stop')"
+    self.trace, self.crossed_at = [], None
+    if not self.sticky: self.active = False
+    p = next(model.parameters())
+    u_, c_ = u.to(p.device, torch.float32), (corr.to(p.device, p.dtype) if corr is not None else None)
+    def fn(h):
+        s = float(h[0, -1].float() @ u_)   # the state that produces the next token (batch of one)
+        self.trace.append(s)
+        if self.crossed_at is None and s >= threshold:
+            self.crossed_at = len(self.trace) - 1
+            if self.action == 'steer': self.active = True
+        return h + c_ if self.active and c_ is not None else None
+    if self.action == 'stop':
+        gen = {**gen, 'stopping_criteria': StoppingCriteriaList([*(gen.get('stopping_criteria') or []), _Crossed(self)])}
+    with hooked(model, {layer: fn}): yield gen
+
+Watch.attach, SteeringEngine.watch_setup = _attach, _watch_setup
