@@ -177,6 +177,18 @@ def main():
     if a.reuse and (folder/'config.json').exists(): rec.res['steps']['checkpoint'] = dict(seconds=0, reused=str(folder), init=a.init)
     else: rec.step('checkpoint', lambda: make_checkpoint(cfg, folder, tok, a.init, device))
     S = {}
+    if steps == ['screen']:   # the CLI alone: this process holds no model, so the command gets the whole card (32B in bf16 on 80 GB)
+        L = cfg['num_hidden_layers']
+        S['pv'] = PersonaVector('e2e-sage', {L // 2: torch.randn(cfg['hidden_size'])}, {'model': str(folder)})
+        trait = load_trait(ROOT/'data'/'personas'/'sage.json')
+        qs = [r['prompt'] for r in load_prompts(ROOT/'data'/'personas'/'questions.jsonl')]
+        def screen_only():
+            rows = [{'prompt': qs[i % len(qs)], 'response': trait['instruction'][i % len(trait['instruction'])]['pos']} for i in range(a.n_screen)]
+            data = work/'screen.jsonl'; data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+            S['pv'].save(work/'e2e-sage'); shutil.rmtree(work/'screen-out', ignore_errors=True)
+            return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
+        rec.step('screen_cli', screen_only)
+        return finish(rec)
     def load():
         S['model'], S['tok'] = load_model(str(folder), quantization=a.quantization)
         p = next(S['model'].parameters())
