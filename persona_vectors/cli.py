@@ -1338,9 +1338,10 @@ def _guarded_engine(self:Session, model_name:str|None=None):
 Session.engine = _guarded_engine
 
 _describe_unguarded = describe_steering
-def describe_steering(r)->str:
+def describe_steering(r, blend:dict|None=None, # the blend's weights as given (they multiply `strength`)
+                      strength:float|None=None)->str:
     "One line saying how a reply was steered, with what the guard and the watch did"
-    out, f, w = _describe_unguarded(r), r.flagged if isinstance(r.flagged, dict) else None, getattr(r, 'watch', None)
+    out, f, w = _describe_unguarded(r, blend, strength), r.flagged if isinstance(r.flagged, dict) else None, getattr(r, 'watch', None)
     if f and 'score' in f and 'threshold' in f:
         act = 'steered towards refusing' if f.get('steered') else 'refused' if f.get('refused') else 'answered'
         out += f" · guard: {'flagged' if f['flagged'] else 'not flagged'} ({f['score']:+.3f} vs {f['threshold']:+.3f})" + (f', {act}' if f['flagged'] else '')
