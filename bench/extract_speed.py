@@ -17,7 +17,7 @@ time, which is steadier on a busy machine), speedup over naive, and the cosine o
 The peers need transformers<5 and numpy<2, so they run in their own env (bench/README.md); in the project env they
 are skipped and only naive and ours run.
 
-    /work/peers-venv/bin/python bench/extract_speed.py             # all methods (peers env)
+    ../peers-venv/bin/python bench/extract_speed.py             # all methods (peers env)
     python bench/extract_speed.py                                  # naive and ours (project env)
 
 GPU mode (--gpu): random weights in Qwen2.5-1.5B's shape (hard-coded config, no hub), 10,000 conversations built from

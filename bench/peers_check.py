@@ -2,7 +2,7 @@
 
 Run with the separate peers env (see bench/requirements.txt), never the project's env:
 
-    /work/peers-venv/bin/python bench/peers_check.py [--layer 15] [--n 20]
+    ../peers-venv/bin/python bench/peers_check.py [--layer 15] [--n 20]
 
 It loads SmolLM2-135M-Instruct from the persona_vectors cache (the dequantized safetensors folder `load_model()`
 writes), builds `n` contrastive prompt pairs (same question, opposite system prompts, chat-templated, read at the
