@@ -12,7 +12,7 @@ import click
 import yaml
 
 from .core import HOME_ENV, STRENGTH_LIMIT, atomic_write, check_strength, home_dir
-from .files import (DamagedFile, DamagedFileWarning, VectorFileError, library_names, verify_pair,
+from .files import (_NAME_RE, DamagedFile, DamagedFileWarning, VectorFileError, library_names, verify_pair,
                                    read_state, model_problem, ARCHETYPES, AXIS_NAMES)
 
 
@@ -35,7 +35,6 @@ DEBUG_ENV = 'PERSONA_VECTORS_DEBUG'
 
 
 # %% ../nbs/13_cli.ipynb #b590f0a5
-_NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
 _TRUE, _FALSE = ('true', 'yes', 'on', '1'), ('false', 'no', 'off', '0')
 
 @dataclass(frozen=True)

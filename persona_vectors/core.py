@@ -10,7 +10,7 @@ from pathlib import Path
 import persona_vectors
 
 # %% auto #0
-__all__ = ['HOME_ENV', 'STRENGTH_LIMIT', 'home_dir', 'data_dir', 'atomic_write', 'layer_list', 'check_strength']
+__all__ = ['HOME_ENV', 'STRENGTH_LIMIT', 'home_dir', 'data_dir', 'new_temp', 'atomic_write', 'layer_list', 'check_strength']
 
 # %% ../nbs/00_core.ipynb #066efa9d
 HOME_ENV = 'PERSONA_VECTORS_HOME'
@@ -31,15 +31,21 @@ def data_dir()->Path:
                             'reinstall persona_vectors')
 
 # %% ../nbs/00_core.ipynb #56f2ccd3
+def new_temp(path:Path)->tuple[int, str]:
+    "(fd, name) of a new temporary file next to `path`, with the permissions a plain `open` would give (0666 less the umask)"
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    mask = os.umask(0); os.umask(mask)
+    os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600 files: renamed into place they would stay private
+    return fd, tmp
+
 def _stage(path:Path, data:bytes)->Path:
     "Write `data` to a temporary file next to `path`, flushed to disk, with the permissions of a new file"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = new_temp(path)
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data); f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
     except BaseException:
         with contextlib.suppress(OSError): os.unlink(tmp)
         raise

@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib, json, os, re, struct, tempfile
 from pathlib import Path
 
+from .core import new_temp
+
 # %% auto #0
-__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'DamagedFile', 'DamagedFileWarning', 'VectorFileError', 'new_temp', 'validate_name',
-           'read_meta', 'check_tensor_file', 'library_names', 'verify_pair', 'read_state', 'model_problem']
+__all__ = ['ARCHETYPES', 'AXIS_NAMES', 'DamagedFile', 'DamagedFileWarning', 'VectorFileError', 'validate_name', 'read_meta',
+           'check_tensor_file', 'library_names', 'verify_pair', 'read_state', 'model_problem']
 
 # %% ../nbs/02a_files.ipynb #f11e0d03
 class DamagedFile(ValueError):
@@ -34,14 +36,6 @@ class DamagedFileWarning(UserWarning):
 
 class VectorFileError(DamagedFile):
     "A vector file is missing, unreadable or inconsistent; the message names the file and the problem"
-
-def new_temp(path:Path)->tuple[int, str]:
-    "(fd, name) of a new temporary file next to `path`, with the permissions a plain `open` would give (0666 less the umask)"
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    mask = os.umask(0); os.umask(mask)
-    os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600 files: renamed into place they would stay private
-    return fd, tmp
 
 # %% ../nbs/02a_files.ipynb #e0167eae
 _NAME_RE = re.compile(r'[A-Za-z0-9_.-]+')
