@@ -10,7 +10,8 @@ A random-weight model in Qwen2.5-7B's shape (or 32B's, 72B's) is written to a lo
             batches (`hooks.add_vectors` around `models.generate`)
   guard     `monitor.fit_detector` on the shipped labelled prompts, then `monitor.guarded_generate` on 16 prompts
   screen    the `persona-steer screen` command in a subprocess (start-up and model load included) on --n-screen
-            prompt/response pairs, the vector from a file
+            prompt/response pairs, the vector from a file; run last, once this process has freed its model (two copies of
+            a 72B model do not fit one card)
   audit     `audit.audit` of the model against itself (a throughput check: the shift is ~0 by construction)
   speed     `screen.project_encoded` on --n-speed samples of random token ids (lognormal lengths, median 80 + 160),
             eager and with `hooks.compile_blocks`, and extraction (`get_activations`) on the same: achieved TFLOP/s
@@ -23,10 +24,12 @@ the step; for the CLI subprocess, the device's used memory polled every 50 ms mi
 The JSON is rewritten after every step, so a run cut short keeps what finished.
 
     PYTHONPATH=$PWD python bench/gpu_e2e.py --tokenizer .tok --work /tmp/pv_e2e --out $OUT/gpu_e2e_7b.json
-    PYTHONPATH=$PWD python bench/gpu_e2e.py --shape 32b --init config --quantization 4bit ...
+    PYTHONPATH=$PWD python bench/gpu_e2e.py --shape 72b --init 4bit --no-compile ...   # implies --quantization 4bit
     PYTHONPATH=$PWD python bench/gpu_e2e.py --shape smoke          # the same code, tiny, on a CPU
 
-`--init save` (default) builds the random model on the GPU and writes it with `save_pretrained`; `--init config`
+`--init save` (default) builds the random model on the GPU and writes it with `save_pretrained`; `--init 4bit` builds it
+layer by layer as bitsandbytes NF4 and writes a pre-quantized checkpoint (32B: ~20 GB, 72B: ~41 GB on disk), which
+`load_model(path, quantization='4bit')` reads back as it is; `--init config`
 writes only the config (and one norm weight) so that `from_pretrained` initialises every other weight at load time,
 for shapes whose bf16 weights do not fit the machine's disk (32B: 65 GB, 72B: 145 GB on a 64 GB disk).
 """
@@ -76,8 +79,36 @@ def free():
     gc.collect()
     if torch.cuda.is_available(): torch.cuda.empty_cache()
 
+def random_4bit_model(cfg:dict, device)->torch.nn.Module:
+    """A Qwen2 model whose block linears are bitsandbytes NF4 (double-quantized, bf16 compute) with random weights, built
+    one layer at a time on `device`: the bf16 weights never exist all at once, so a 72B shape (145 GB in bf16) is made on
+    an 80 GB card and written as a pre-quantized checkpoint of ~40 GB that `from_pretrained` reads back as it is"""
+    import bitsandbytes as bnb
+    from transformers import BitsAndBytesConfig
+    config = transformers.AutoConfig.for_model('qwen2', **cfg)
+    with torch.device('meta'): model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
+    g = torch.Generator(device).manual_seed(0)
+    def rand(*shape, std=0.02): return (torch.randn(*shape, generator=g, device=device, dtype=torch.bfloat16) * std)
+    for name, parent in list(model.named_modules()):
+        for cname, lin in list(parent.named_children()):
+            if not isinstance(lin, torch.nn.Linear) or (name, cname) == ('', 'lm_head'): continue
+            q = bnb.nn.Linear4bit(lin.in_features, lin.out_features, bias=lin.bias is not None, compute_dtype=torch.bfloat16,
+                                  compress_statistics=True, quant_type='nf4', device='meta')
+            q.weight = bnb.nn.Params4bit(rand(lin.out_features, lin.in_features), requires_grad=False, compress_statistics=True,
+                                         quant_type='nf4', module=q)._quantize(device)
+            if lin.bias is not None: q.bias = torch.nn.Parameter(torch.zeros(lin.out_features, device=device, dtype=torch.bfloat16), requires_grad=False)
+            setattr(parent, cname, q)
+    for name, mod in model.named_modules():   # what is left on meta: embeddings, head (random) and norms (ones)
+        for pname, p in list(mod.named_parameters(recurse=False)):
+            if p.device.type == 'meta':
+                mod._parameters[pname] = torch.nn.Parameter(torch.ones(p.shape, device=device, dtype=p.dtype) if 'norm' in name else rand(*p.shape), requires_grad=False)
+    with torch.device(device): model.model.rotary_emb = type(model.model.rotary_emb)(config=config)   # its buffers were left on meta
+    model.config.quantization_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_compute_dtype=torch.bfloat16,
+                                                          bnb_4bit_use_double_quant=True)
+    return model
+
 def make_checkpoint(cfg:dict, folder:Path, tok, init:str, device)->dict:
-    "Write the random model to `folder`: all weights (`save`) or the config alone (`config`, weights made at load)"
+    "Write the random model to `folder`: all weights (`save`), pre-quantized NF4 block weights (`4bit`) or the config alone (`config`)"
     need = 2 * n_params(cfg)
     folder.mkdir(parents=True, exist_ok=True)
     if init == 'save':
@@ -85,6 +116,11 @@ def make_checkpoint(cfg:dict, folder:Path, tok, init:str, device)->dict:
         if need > 0.95 * free_b: raise RuntimeError(f'bf16 weights need {need/1e9:.1f} GB, the disk has {free_b/1e9:.1f} GB free: use --init config')
         model = random_model(cfg, device, torch.bfloat16)
         model.save_pretrained(folder, max_shard_size='5GB')
+        del model; free()
+    elif init == '4bit':
+        model = random_4bit_model(cfg, device)
+        model.save_pretrained(folder, max_shard_size='5GB')
+        need = sum(f.stat().st_size for f in folder.glob('*.safetensors'))
         del model; free()
     else:
         from safetensors.torch import save_file
@@ -139,7 +175,7 @@ def devmap_check(device)->dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--shape', default='7b', choices=list(SHAPES))
-    ap.add_argument('--init', default='save', choices=['save', 'config'])
+    ap.add_argument('--init', default='save', choices=['save', '4bit', 'config'])
     ap.add_argument('--quantization', default=None, choices=['8bit', '4bit'])
     ap.add_argument('--tokenizer', default=None, help="SmolLM2's tokenizer folder (default: the cache load_model() writes)")
     ap.add_argument('--work', default=None, help='folder for the checkpoint and outputs (default: a temporary one)')
@@ -153,6 +189,7 @@ def main():
     ap.add_argument('--out', default=None)
     a = ap.parse_args()
     smoke = a.shape == 'smoke'
+    if a.init == '4bit': a.quantization = '4bit'
     if smoke: a.n_extract, a.n_screen, a.n_speed, a.token_budget = 8, 16, 32, 2048
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     cfg, steps = SHAPES[a.shape], a.steps.split(',')
@@ -242,14 +279,6 @@ def main():
             texts, v = guarded_generate(model, tok, prompts, det, refuse=True, max_new_tokens=32, batch_size=16)
             return dict(n=len(prompts), fit_seconds=round(fit_s, 2), flagged=int(sum(v.flags)), refused=int(sum(t == det_refusal() for t in texts)))
         rec.step('guard', guard, unit='prompts')
-    if 'screen' in steps and 'pv' in S:
-        def screen():
-            rows = [{'prompt': qs[i % len(qs)], 'response': trait['instruction'][i % len(trait['instruction'])]['pos']} for i in range(a.n_screen)]
-            data = work/'screen.jsonl'; data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
-            S['pv'].save(work/'e2e-sage')
-            shutil.rmtree(work/'screen-out', ignore_errors=True)
-            return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
-        rec.step('screen_cli', screen)
     if 'audit' in steps and 'pv' in S:
         def audit():
             from persona_vectors.audit import audit as run_audit
@@ -296,6 +325,15 @@ def main():
         if not a.no_compile and not smoke: compile_blocks(model, enable=False)
     if 'devmap' in steps and device == 'cuda':
         rec.step('devmap_cpu_gpu_hooks', lambda: devmap_check('cuda:0'))
+    if 'screen' in steps and 'pv' in S:   # last, with this process's model freed: the command loads its own copy
+        del model, S['model']; S.pop('engine', None); free()
+        def screen():
+            rows = [{'prompt': qs[i % len(qs)], 'response': trait['instruction'][i % len(trait['instruction'])]['pos']} for i in range(a.n_screen)]
+            data = work/'screen.jsonl'; data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+            S['pv'].save(work/'e2e-sage')
+            shutil.rmtree(work/'screen-out', ignore_errors=True)
+            return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
+        rec.step('screen_cli', screen)
     finish(rec)
 
 def det_refusal():
