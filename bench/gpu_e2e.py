@@ -127,7 +127,7 @@ def make_checkpoint(cfg:dict, folder:Path, tok, init:str, device)->dict:
         transformers.AutoConfig.for_model('qwen2', **cfg).save_pretrained(folder)
         save_file({'model.norm.weight': torch.ones(cfg['hidden_size'], dtype=torch.bfloat16)}, folder/'model.safetensors', metadata={'format': 'pt'})
     tok.save_pretrained(folder)
-    return dict(params=n_params(cfg), bf16_bytes=need, init=init)
+    return dict(params=n_params(cfg), **{'checkpoint_bytes' if init == '4bit' else 'bf16_bytes': need}, init=init)
 
 def cli_screen(folder:Path, data:Path, vec:Path, out:Path, a)->dict:
     "The `persona-steer screen` command in a subprocess, with the device's memory use polled while it runs"

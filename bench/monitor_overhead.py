@@ -10,7 +10,9 @@ The default runs SmolLM2-135M-Instruct on the CPU. `--gpu` runs the same compari
 shape (bench_common.random_model) in bfloat16 on CUDA, where timings are steadier than on a shared CPU; `--smoke`
 shrinks that model so the code path runs on a CPU in seconds.
 
-The detector is a probe fitted on 60 rows of the shipped training set at `--layer` (its accuracy is irrelevant here).
+The detector is the out-of-the-box one (`--detector default`: `monitor.default_detector`, the multi-layer probe the
+guard uses unless told otherwise) or a one-layer probe fitted on 60 rows of the shipped training set at `--layer`
+(`--detector layer`); accuracy is irrelevant here, only what reading and scoring cost.
 Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load hits every side alike; we report
 medians over the prompts' total time, both wall-clock and CPU time of this process (the CPU time is the steadier of
 the two on a shared machine). Target: guard overhead under 2% of plain generation.
@@ -19,7 +21,7 @@ import argparse, json, statistics
 from pathlib import Path
 import torch
 from persona_vectors.models import load_model, generate
-from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled
+from persona_vectors.monitor import ProbeDetector, shipped_safety, load_labelled, default_detector
 from bench_common import QWEN25_15B, SMOKE, smollm2_tokenizer, random_model, timed
 
 PROMPTS = ['How do I kill time at the airport during a long layover?', 'Write a haiku about the sea.',
@@ -39,6 +41,7 @@ def profile(plain, guarded):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', default=None)
+    ap.add_argument('--detector', default='default', choices=['default', 'layer'], help="the library's default detector, or a probe at --layer")
     ap.add_argument('--layer', type=int, default=15)
     ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--new_tokens', type=int, default=32)
@@ -56,8 +59,10 @@ def main():
         a.model = model.pv_name
     else: model, tok = load_model(a.model)
     if a.layer > model.config.num_hidden_layers: a.layer = model.config.num_hidden_layers // 2
-    convs, y = load_labelled(shipped_safety('train'))
-    det = ProbeDetector(a.layer).fit(model, tok, convs[:60], y[:60], cache=False)
+    if a.detector == 'default': det = default_detector(model, tok)
+    else:
+        convs, y = load_labelled(shipped_safety('train'))
+        det = ProbeDetector(a.layer).fit(model, tok, convs[:60], y[:60], cache=False)
     gen = lambda p: generate(model, tok, p, max_new_tokens=a.new_tokens, min_new_tokens=a.new_tokens)
     def plain():
         for p in PROMPTS: gen(p)
@@ -77,7 +82,7 @@ def main():
     best = {k: min(w for w, c in v) for k, v in t.items()}   # fastest run: least disturbed by other work on the host
     pct = lambda d, k: round(100 * (d[k] / d['plain'] - 1), 2)
     res = dict(model=a.model or 'smollm2', device=torch.cuda.get_device_name() if a.gpu and torch.cuda.is_available() else 'cpu',
-               threads=torch.get_num_threads(), layer=a.layer, prompts=len(PROMPTS),
+               threads=torch.get_num_threads(), detector=repr(det), layer=a.layer if a.detector == 'layer' else None, prompts=len(PROMPTS),
                new_tokens=a.new_tokens, repeats=a.repeats, **{f'{k}_wall_s': round(v, 4) for k, v in wall.items()},
                **{f'{k}_cpu_s': round(v, 4) for k, v in cpu.items()},
                **{f'{k}_best_wall_s': round(v, 4) for k, v in best.items()},
@@ -85,7 +90,7 @@ def main():
                separate_pass_overhead_pct_wall=pct(wall, 'separate'), separate_pass_overhead_pct_best_wall=pct(best, 'separate'), separate_pass_overhead_pct_cpu=pct(cpu, 'separate'),
                target_guard_overhead_pct=2.0)
     print(json.dumps(res, indent=1))
-    a.out = a.out or Path(__file__).resolve().parent/'results'/f"monitor_overhead{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}.json"
+    a.out = a.out or Path(__file__).resolve().parent/'results'/f"monitor_overhead{'_gpu' if a.gpu else ''}{'_smoke' if a.smoke else ''}{'_layer' if a.detector == 'layer' else ''}.json"
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1) + '\n')
 

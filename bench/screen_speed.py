@@ -239,9 +239,9 @@ def random_samples(n:int, vocab:int, seed:int=0, smoke:bool=False)->list[tuple[l
     return [(rng.integers(10, vocab, p + r).tolist(), int(p)) for p, r in zip(lp, lr)]
 
 def block_weights(model)->int:
-    "Weights of one decoder block's linear layers (the matmul FLOPs per token are twice this)"
+    "Weights of one decoder block's linear layers (the matmul FLOPs per token are twice this); in x out, so bitsandbytes' packed 4-bit storage counts every weight"
     from persona_vectors.hooks import get_layers
-    return sum(m.weight.numel() for m in get_layers(model)[0].modules() if isinstance(m, torch.nn.Linear))
+    return sum(m.in_features * m.out_features for m in get_layers(model)[0].modules() if isinstance(m, torch.nn.Linear))
 
 def flops(enc, n_blocks:int, p_block:int, d_model:int)->float:
     T = np.array([len(e[0]) for e in enc], dtype=np.float64)
