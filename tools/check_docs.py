@@ -158,11 +158,11 @@ def check_page(dom:str, symbols:list)->list[str]:
         blocks.setdefault(name, []).append(block)
     missing = []
     for mod, name, obj in symbols:
-        if hasattr(obj, 'callback') and hasattr(obj, 'params'):  # a click command: its command line and --help (cli.doc_renderer)
-            from persona_vectors.cli import command_paths
+        if hasattr(obj, 'callback') and hasattr(obj, 'params'):  # a click command: its command line and --help (cli_docs.doc_renderer)
+            from persona_vectors.cli_docs import command_paths
             path = command_paths().get(getattr(obj.callback, '__name__', obj.name), f'persona-steer {obj.name}')
             texts = [squash(b.get_text(' ')) for b in blocks.get(path, [])]
-            if not texts: missing.append(f'{mod}.{name}: no doc heading {path!r} (settings.ini renderer = persona_vectors.cli.doc_renderer?)'); continue
+            if not texts: missing.append(f'{mod}.{name}: no doc heading {path!r} (settings.ini renderer = persona_vectors.cli_docs.doc_renderer?)'); continue
             want = [(obj.help or '').split('\n\n')[0]] + [o for prm in obj.params for o in getattr(prm, 'opts', []) if o.startswith('-')]
             lost = [w for w in want if w and not any(squash(w) in t for t in texts)]
             if lost: missing.append(f'{mod}.{name}: the help of {path!r} on the page lacks {lost[:5]}')
