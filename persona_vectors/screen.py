@@ -16,7 +16,7 @@ from .core import atomic_write
 from .screen_data import count_rows, auto_chunk_size
 from .screen_project import trait_units
 from .screen_run import parse_shard, screen_part, _shard_path
-from .screen_report import merge_screen
+from .screen_report import merge_screen, SCORES   # SCORES: 13_cli still imports it from here
 
 # %% auto #0
 __all__ = ['screen_dataset', 'dist_env', 'screen_distributed', 'slurm_scripts', 'report_summary']
