@@ -204,7 +204,7 @@ def main():
     from persona_vectors.hooks import n_layers, add_vectors, compile_blocks
     from persona_vectors.extract import extract_contrastive, get_activations, load_trait, trait_conversations, load_prompts
     from persona_vectors.vectors import PersonaVector, VectorLibrary
-    from persona_vectors.screen import trait_units, project_encoded
+    from persona_vectors.screen_project import trait_units, project_encoded
     from persona_vectors import models as M
     tok = smollm2_tokenizer(a.tokenizer)
     peak_mm = matmul_tflops(device, torch.bfloat16, n=512 if smoke else 8192) if device == 'cuda' else None
@@ -309,7 +309,7 @@ def main():
             from persona_vectors.models import pad_batch
             from persona_vectors.hooks import forward_to
             # extraction's reading loop (get_activations) on the same token ids: length-sorted batches, last token, stop at Lrun
-            from persona_vectors.screen import length_batches
+            from persona_vectors.hooks import length_batches
             t_all = 0.0
             for warm in (True, False):
                 sub = enc[:256] if warm else enc

@@ -49,7 +49,8 @@ from persona_vectors.hooks import n_layers
 from persona_vectors.extract import load_prompts
 from persona_vectors.vectors import PersonaVector
 from persona_vectors.hooks import compile_blocks
-from persona_vectors.screen import trait_units, project_encoded, naive_projections, screen_dataset
+from persona_vectors.screen_project import trait_units, project_encoded, naive_projections
+from persona_vectors.screen import screen_dataset
 
 def random_vectors(hidden:int, layers:list, seed:int=0)->list:
     "One PersonaVector per layer with a random direction (the cost of screening depends on the layers, not the values)"

@@ -13,11 +13,10 @@ import torch
 from tqdm.auto import tqdm
 
 from .monitor import (Detector, make_detector, load_labelled, labelled_sources, fit_threshold,
-                                     fpr_threshold, shipped_safety)
+                                     fpr_threshold, shipped_safety, per_source, summarize)
 
 # %% auto #0
-__all__ = ['THRESHOLD_RULES', 'load_benchmark', 'per_source', 'summarize', 'leave_one_source_out', 'loso_summary',
-           'near_duplicates']
+__all__ = ['THRESHOLD_RULES', 'load_benchmark', 'leave_one_source_out', 'loso_summary', 'near_duplicates']
 
 # %% ../nbs/19_benchmark_safety.ipynb #aff03245
 def load_benchmark(path=None # a labelled file with a `source` column; None: the shipped benchmark
@@ -28,31 +27,6 @@ def load_benchmark(path=None # a labelled file with a `source` column; None: the
     src = labelled_sources(path)
     if src is None: raise ValueError(f'{path}: every row needs a non-empty `source`')
     return convs, y, src
-
-def per_source(y, # 0/1 labels
-               scores, # harmfulness scores
-               threshold:float, # flag when score >= threshold
-               sources # the source of each prompt
-              )->pd.DataFrame:
-    "One row per source (in order of appearance): label ('harmful', 'benign' or 'mixed'), size, TPR, FPR and accuracy at `threshold`"
-    y, flag, src = np.asarray(y), np.asarray(scores, dtype=float) >= threshold, np.asarray(sources)
-    rows = []
-    for name in dict.fromkeys(src.tolist()):
-        m = src == name
-        yy, f = y[m], flag[m]
-        h, b = yy == 1, yy == 0
-        rows.append(dict(source=name, label='benign' if not h.any() else 'harmful' if not b.any() else 'mixed', n=int(m.sum()),
-                         tpr=float(f[h].mean()) if h.any() else np.nan, fpr=float(f[b].mean()) if b.any() else np.nan,
-                         accuracy=float((f == h).mean())))
-    return pd.DataFrame(rows)
-
-def summarize(table:pd.DataFrame # a `per_source` table (one rule)
-             )->dict:
-    "The worst source and its accuracy, the mean over sources, the pooled accuracy, mean TPR and mean/max FPR"
-    w = table.loc[table.accuracy.idxmin()]
-    return dict(worst_source=w.source, worst_accuracy=float(w.accuracy), mean_accuracy=float(table.accuracy.mean()),
-                pooled_accuracy=float((table.accuracy * table.n).sum() / table.n.sum()),
-                mean_tpr=float(table.tpr.mean()), mean_fpr=float(table.fpr.mean()), max_fpr=float(table.fpr.max()))
 
 # %% ../nbs/19_benchmark_safety.ipynb #7b4c6c11
 THRESHOLD_RULES = {

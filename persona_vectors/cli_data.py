@@ -88,7 +88,7 @@ def monitor_check(s:Session, prompt, model_name, train, layer, as_json):
     if res['flagged']: raise click.exceptions.Exit(FLAGGED_EXIT)
 
 # %% ../nbs/13c_cli_data.ipynb #6f24ec3e
-SCREEN_SCORES = ('auto', 'response', 'prompt', 'diff')  # mirrors persona_vectors.screen.SCORES (no torch import here)
+SCREEN_SCORES = ('auto', 'response', 'prompt', 'diff')  # mirrors persona_vectors.screen_report.SCORES (no torch import here)
 
 def _screen_options(f):
     "The options `screen` and `screen-slurm` share"
@@ -184,7 +184,7 @@ def screen(s:Session, data, traits, vector_files, out_dir, layer, reference, pro
 @pass_session
 def screen_merge(s:Session, out_dir, top_k, score, as_json):
     "Merge the finished shards of a screening (screen --shard I/N, a SLURM array) into its report."
-    from persona_vectors.screen import merge_screen
+    from persona_vectors.screen_report import merge_screen
     res = merge_screen(out_dir, top_k=top_k, score=score)
     if as_json: echo_json(res); return _screen_notes(s, res)
     _print_screen(s, res, f'screening in {out_dir}')

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
@@ -30,8 +31,9 @@ __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_T
            'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
            'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
            'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'refusal_direction', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'default_layers', 'default_config',
-           'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
+           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source', 'summarize', 'default_layers',
+           'default_config', 'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate',
+           'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1e013147
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -572,6 +574,32 @@ def guarded_generate(model, tok, convs, # conversations (strings or dicts); a si
         total.scores += v.scores; total.refused |= v.refused
     return (texts[0] if single else texts), total
 
+# %% ../nbs/04_monitor.ipynb #5d2d2974
+def per_source(y, # 0/1 labels
+               scores, # harmfulness scores
+               threshold:float, # flag when score >= threshold
+               sources # the source of each prompt
+              )->pd.DataFrame:
+    "One row per source (in order of appearance): label ('harmful', 'benign' or 'mixed'), size, TPR, FPR and accuracy at `threshold`"
+    y, flag, src = np.asarray(y), np.asarray(scores, dtype=float) >= threshold, np.asarray(sources)
+    rows = []
+    for name in dict.fromkeys(src.tolist()):
+        m = src == name
+        yy, f = y[m], flag[m]
+        h, b = yy == 1, yy == 0
+        rows.append(dict(source=name, label='benign' if not h.any() else 'harmful' if not b.any() else 'mixed', n=int(m.sum()),
+                         tpr=float(f[h].mean()) if h.any() else np.nan, fpr=float(f[b].mean()) if b.any() else np.nan,
+                         accuracy=float((f == h).mean())))
+    return pd.DataFrame(rows)
+
+def summarize(table:pd.DataFrame # a `per_source` table (one rule)
+             )->dict:
+    "The worst source and its accuracy, the mean over sources, the pooled accuracy, mean TPR and mean/max FPR"
+    w = table.loc[table.accuracy.idxmin()]
+    return dict(worst_source=w.source, worst_accuracy=float(w.accuracy), mean_accuracy=float(table.accuracy.mean()),
+                pooled_accuracy=float((table.accuracy * table.n).sum() / table.n.sum()),
+                mean_tpr=float(table.tpr.mean()), mean_fpr=float(table.fpr.mean()), max_fpr=float(table.fpr.max()))
+
 # %% ../nbs/04_monitor.ipynb #4e2a4a12
 DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
 DEFAULT_LAYER_FRACTIONS = (0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
@@ -637,8 +665,7 @@ def calibrated_for(det:Detector)->str:
     return "best training accuracy, the research's rule (no false-alarm target)"
 
 def _per_source_report(y, scores, threshold, sources)->dict:
-    "{'per_source': {source: {label, n, tpr, fpr, accuracy}}, 'worst_source', 'mean_source_accuracy'} (19_benchmark_safety)"
-    from persona_vectors.benchmark import per_source, summarize   # the benchmark module builds on this one
+    "{'per_source': {source: {label, n, tpr, fpr, accuracy}}, 'worst_source', 'mean_source_accuracy'} (`per_source`, `summarize`)"
     t = per_source(y, scores, threshold, sources)
     s = summarize(t)
     rows = {r.source: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r._asdict().items() if k != 'source'}
