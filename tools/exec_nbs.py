@@ -1,0 +1,60 @@
+"""Execute notebooks and save their outputs, so the rendered pages show each demo's result.
+
+    python tools/exec_nbs.py nbs/00_core.ipynb [more notebooks...]
+
+Runs every code cell the way `nbdev_test` does (in the notebook's folder, with `IN_TEST` set, skipping cells flagged
+with settings.ini's `tst_flags`, e.g. `#| slow` and `#| notest`, and the `nbdev_export()` cell), writes the outputs back
+into the notebook, then reports any output that holds something machine-specific (an absolute path, a temp name).
+Skipped cells keep whatever outputs they already had. Run `nbdev_clean` afterwards.
+"""
+import os, re, sys, time
+os.environ.setdefault('IN_TEST', '1')
+os.environ.setdefault('TQDM_DISABLE', '1')                # no progress bars in saved outputs
+os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')
+os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+from fastcore.xtras import working_directory
+from nbdev.config import get_config
+from nbdev.process import extract_directives
+
+BAD = re.compile(r'(/work/|/root/|/home/|/tmp/|/var/folders/|site-packages|\\Users\\)')
+
+def _skip(flags):
+    def f(cell):
+        if cell.cell_type != 'code' or 'nbdev_export'+'(' in cell.source: return True
+        d = extract_directives(cell, remove=False)
+        if d.get('eval:', [''])[0].lower() == 'false': return True
+        return bool(flags & d.keys())
+    return f
+
+def _text(o):
+    if 'text' in o: return ''.join(o['text'])
+    return ' '.join(''.join(v) if isinstance(v, list) else str(v) for k,v in o.get('data', {}).items()
+                    if not k.startswith('image/')) + ''.join(o.get('traceback', []))
+
+def exec_nb(fn:Path):
+    cfg = get_config()
+    sys.path.insert(0, str(cfg.config_path))
+    nb = read_nb(fn)
+    t0 = time.time()
+    k = CaptureShell(fn)
+    with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=_skip(set(cfg.tst_flags.split())))
+    secs = time.time() - t0
+    problems = []
+    for i, c in enumerate(nb.cells):
+        for o in c.get('outputs', []):
+            t = _text(o)
+            if BAD.search(t): problems.append(f'cell {i}: {BAD.search(t)[0]!r} in: {t[:200]!r}')
+            if len(t) > 5000: problems.append(f'cell {i}: output of {len(t)} characters')
+    write_nb(nb, fn)
+    return secs, problems
+
+if __name__ == '__main__':
+    bad = False
+    for f in sys.argv[1:]:
+        secs, problems = exec_nb(Path(f).resolve())
+        print(f'{f}: executed in {secs:.0f}s')
+        for p in problems: print('  ', p); bad = True
+    sys.exit(1 if bad else 0)
