@@ -11,7 +11,6 @@ import os, re, sys, time
 os.environ.setdefault('IN_TEST', '1')
 os.environ.setdefault('TQDM_DISABLE', '1')                # no progress bars in saved outputs
 os.environ.setdefault('TRANSFORMERS_VERBOSITY', 'error')
-os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
 from pathlib import Path
 from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
@@ -40,7 +39,10 @@ def exec_nb(fn:Path):
     nb = read_nb(fn)
     t0 = time.time()
     k = CaptureShell(fn)
-    with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=_skip(set(cfg.tst_flags.split())))
+    try:
+        with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=_skip(set(cfg.tst_flags.split())))
+    except Exception:
+        sys.stderr.write(k.prettytb(fname=fn) + '\n'); raise SystemExit(f'{fn.name}: a cell failed; outputs not saved')
     secs = time.time() - t0
     problems = []
     for i, c in enumerate(nb.cells):
