@@ -37,13 +37,13 @@ def exec_nb(fn:Path):
     cfg = get_config()
     sys.path.insert(0, str(cfg.config_path))
     nb = read_nb(fn)
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     k = CaptureShell(fn)
     try:
         with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=_skip(set(cfg.tst_flags.split())))
     except Exception:
         sys.stderr.write(k.prettytb(fname=fn) + '\n'); raise SystemExit(f'{fn.name}: a cell failed; outputs not saved')
-    secs = time.time() - t0
+    secs, cpu = time.time() - t0, time.process_time() - c0
     problems = []
     for i, c in enumerate(nb.cells):
         for o in c.get('outputs', []):
@@ -51,12 +51,12 @@ def exec_nb(fn:Path):
             if BAD.search(t): problems.append(f'cell {i}: {BAD.search(t)[0]!r} in: {t[:200]!r}')
             if len(t) > 5000: problems.append(f'cell {i}: output of {len(t)} characters')
     write_nb(nb, fn)
-    return secs, problems
+    return secs, cpu, problems
 
 if __name__ == '__main__':
     bad = False
     for f in sys.argv[1:]:
-        secs, problems = exec_nb(Path(f).resolve())
-        print(f'{f}: executed in {secs:.0f}s')
+        secs, cpu, problems = exec_nb(Path(f).resolve())
+        print(f'{f}: executed in {secs:.0f}s ({cpu:.0f} CPU seconds)')
         for p in problems: print('  ', p); bad = True
     sys.exit(1 if bad else 0)
