@@ -38,9 +38,12 @@ def exec_nb(fn:Path):
     sys.path.insert(0, str(cfg.config_path))
     nb = read_nb(fn)
     t0, c0 = time.time(), time.process_time()
+    skip = _skip(set(cfg.tst_flags.split()))
+    for c in nb.cells:   # execnb keeps a cell's old outputs when it prints nothing now: start the cells that run afresh
+        if c.cell_type == 'code' and not skip(c): c.outputs, c.execution_count = [], None
     k = CaptureShell(fn)
     try:
-        with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=_skip(set(cfg.tst_flags.split())))
+        with working_directory(fn.parent): k.run_all(nb, exc_stop=True, preproc=skip)
     except Exception:
         sys.stderr.write(k.prettytb(fname=fn) + '\n'); raise SystemExit(f'{fn.name}: a cell failed; outputs not saved')
     secs, cpu = time.time() - t0, time.process_time() - c0
