@@ -92,6 +92,7 @@ def _prompts(prompts)->list[dict]:
     if len(convs) < 2: raise ValueError(f'an audit needs at least 2 held-out prompts, got {len(convs)}')
     return convs
 
+# %% ../nbs/12_audit.ipynb #a6a49d5f
 def shift_plot(stats:dict, # {trait: statistics} from `compare_responses`
                title:str='')->'matplotlib.figure.Figure':
     "Horizontal bars of each trait's relative shift (shift / gap) with its confidence interval and risk"
@@ -108,6 +109,7 @@ def shift_plot(stats:dict, # {trait: statistics} from `compare_responses`
     fig.tight_layout()
     return fig
 
+# %% ../nbs/12_audit.ipynb #94c1ca16
 def write_report(report:dict, table:pd.DataFrame, out_dir)->Path:
     "report.json, traits.csv, responses.csv and shift.png in `out_dir`, all written at once"
     out = Path(out_dir).expanduser(); out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ def home_dir(create:bool=True # make the folder when missing
     if create: p.mkdir(parents=True, exist_ok=True)
     return p
 
+# %% ../nbs/00_core.ipynb #28a3f619
 def data_dir()->Path:
     "The shipped `data/` folder: inside the installed package (wheel), else at the repository root (editable install)"
     here = Path(persona_vectors.__file__).resolve().parent
@@ -39,6 +40,7 @@ def new_temp(path:Path)->tuple[int, str]:
     os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600 files: renamed into place they would stay private
     return fd, tmp
 
+# %% ../nbs/00_core.ipynb #f0fe880b
 def _stage(path:Path, data:bytes)->Path:
     "Write `data` to a temporary file next to `path`, flushed to disk, with the permissions of a new file"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +89,7 @@ def layer_list(layers, # a layer, an iterable of layers, or None
     if (not ls and not empty_ok) or any(l < 0 for l in ls): raise ValueError(f'layers must be non-negative layer numbers, not {layers!r}')
     return sorted(set(ls))
 
+# %% ../nbs/00_core.ipynb #4fbc9b4e
 def check_strength(s, # strength to check
                    what:str='strength' # how to name it in the error
                   )->float:

@@ -60,6 +60,7 @@ def _reducer(reading:str, n_prompt:torch.Tensor, n_total:torch.Tensor, T:int, de
     w = token_mask(reading, n_prompt, n_total, T).to(dev)
     return lambda h: torch.einsum('bt,bth->bh', w, h.float())
 
+# %% ../nbs/02_extract.ipynb #a4a30f48
 def get_activations(model, tok, convs, # conversations: strings or dicts with prompt/system/response
                     layers, # layer or layers to read (0 = embeddings, l = output of block l-1)
                     reading:str='last', # 'last', 'mean' or 'response'
@@ -177,6 +178,7 @@ def cache_key(*parts)->str:
     blob = json.dumps([persona_vectors.__version__, *parts], sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
+# %% ../nbs/02_extract.ipynb #52c1e53e
 def _weights_digest(model)->str:
     "sha256 of the bytes of every parameter and buffer, with their names, dtypes and shapes"
     h = hashlib.sha256()
@@ -193,6 +195,7 @@ def model_fingerprint(model)->str:
     if memo is None or memo[0] != state: model._pv_weights_digest = memo = (state, _weights_digest(model))
     return hashlib.sha256((model_name(model) + model.config.to_json_string() + memo[1]).encode()).hexdigest()[:16]
 
+# %% ../nbs/02_extract.ipynb #3fe8454c
 def tokenizer_fingerprint(tok)->str:
     "Hash of what decides how `tok` encodes a conversation: class, vocabulary, special tokens, chat template"
     probe = 'Hello, World! 123 Grüße 日本 <|im_start|>user\n\tend'
@@ -282,6 +285,7 @@ def load_trait(path)->dict:
     if empty: raise ValueError(f"{path}: question {empty[0]} is empty")
     return {**d, 'name': d.get('name', path.stem), 'instruction': ins, 'questions': qs}
 
+# %% ../nbs/02_extract.ipynb #44842f13
 def trait_conversations(trait:dict, # from `load_trait`
                         questions:list|None=None, # questions to ask; None: the trait's own
                        )->tuple[list[dict], list[dict]]:

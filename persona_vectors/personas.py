@@ -55,6 +55,7 @@ def _balanced_spans(text:str)->list[str]:
             else: stack.clear()
     return sorted(set(spans), key=len, reverse=True)
 
+# %% ../nbs/08_personas.ipynb #bb90c762
 def _repair(s:str)->str:
     s = s.replace('\u201c', '"').replace('\u201d', '"').replace('\u2018', "'").replace('\u2019', "'")
     s = re.sub(r'^\s*//.*$', '', s, flags=re.M)          # line comments
@@ -66,6 +67,7 @@ def _parse(s:str):
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): pass
     raise ValueError('not parseable')
 
+# %% ../nbs/08_personas.ipynb #55713963
 def extract_json(text:str, # model output
                  expect:type|None=None # `list` or `dict`: only accept that type
                 ):
@@ -79,6 +81,7 @@ def extract_json(text:str, # model output
         if expect is None and isinstance(v, (list, dict)) or expect is not None and isinstance(v, expect): return v
     raise ValueError(f'no JSON {expect.__name__ if expect else "value"} found in the model output: {text[:120]!r}')
 
+# %% ../nbs/08_personas.ipynb #6c53ab45
 _ITEM = re.compile(r'^\s*(?:\d+[.)]|[-*\u2022])\s+(.+?)\s*$')
 
 def extract_list(text:str, # model output
@@ -134,6 +137,7 @@ def template_instructions(description:str, # one line describing the persona
               f'You are the opposite of {d}. Reason and recommend in a way that shows none of its character.')]
     return [{'pos': p, 'neg': q} for p, q in pairs[:max(1, min(n, 5))]]
 
+# %% ../nbs/08_personas.ipynb #b0988833
 def _valid_instructions(v, n:int)->list[dict]|None:
     if isinstance(v, dict): v = v.get('instruction', v.get('instructions'))
     if not isinstance(v, list): return None
@@ -161,27 +165,34 @@ class DatasetGenerator:
         items = extract_list(self.ask(GENERATION_PROMPTS[kind].format(n=n, **fmt)), key)
         return list(dict.fromkeys(items))[:n]  # unique, in order
 
-    def questions(self, n:int=20, topic:str|None=None)->list[str]:
-        "Open questions (optionally about `topic`)"
-        return self._items('questions', 'questions', n, topic=f' about {topic}' if topic else '')
-    def safe_prompts(self, n:int=20)->list[str]:
-        "Harmless requests"
-        return self._items('safe', 'prompts', n)
-    def unsafe_prompts(self, n:int=20)->list[str]:
-        "Requests a responsible assistant refuses (for the negative side of a safety axis)"
-        return self._items('unsafe', 'prompts', n)
+# %% ../nbs/08_personas.ipynb #0e8ba38f
+@patch
+def questions(self:DatasetGenerator, n:int=20, topic:str|None=None)->list[str]:
+    "Open questions (optionally about `topic`)"
+    return self._items('questions', 'questions', n, topic=f' about {topic}' if topic else '')
+@patch
+def safe_prompts(self:DatasetGenerator, n:int=20)->list[str]:
+    "Harmless requests"
+    return self._items('safe', 'prompts', n)
+@patch
+def unsafe_prompts(self:DatasetGenerator, n:int=20)->list[str]:
+    "Requests a responsible assistant refuses (for the negative side of a safety axis)"
+    return self._items('unsafe', 'prompts', n)
 
-    def persona_instructions(self, description:str, n:int=5)->list[dict]:
-        "`n` pos/neg system-prompt pairs for `description`: the model's if usable, else `template_instructions`"
-        try: v = _valid_instructions(extract_json(self.ask(GENERATION_PROMPTS['persona'].format(n=n, description=description))), n)
-        except ValueError: v = None
-        self.last_source = 'model' if v else 'template'
-        return v or template_instructions(description, n)
+# %% ../nbs/08_personas.ipynb #75ad7aa9
+@patch
+def persona_instructions(self:DatasetGenerator, description:str, n:int=5)->list[dict]:
+    "`n` pos/neg system-prompt pairs for `description`: the model's if usable, else `template_instructions`"
+    try: v = _valid_instructions(extract_json(self.ask(GENERATION_PROMPTS['persona'].format(n=n, description=description))), n)
+    except ValueError: v = None
+    self.last_source = 'model' if v else 'template'
+    return v or template_instructions(description, n)
 
-    def persona_trait(self, description:str, n:int=5, questions:list|None=None)->dict:
-        "A trait dict (`instruction`, `questions`, `description`, `source`) in the schema `load_trait` reads"
-        ins = self.persona_instructions(description, n)
-        return dict(instruction=ins, questions=list(questions or []), description=description, source=self.last_source)
+@patch
+def persona_trait(self:DatasetGenerator, description:str, n:int=5, questions:list|None=None)->dict:
+    "A trait dict (`instruction`, `questions`, `description`, `source`) in the schema `load_trait` reads"
+    ins = self.persona_instructions(description, n)
+    return dict(instruction=ins, questions=list(questions or []), description=description, source=self.last_source)
 
 # %% ../nbs/08_personas.ipynb #88df549a
 def write_jsonl(rows, # dicts, or strings (written as {"prompt": s})
@@ -235,37 +246,44 @@ class PersonaManager:
         "Loaded personas that still exist in the library"
         return [n for n in self._state().get('loaded', []) if n in self.library]
 
-    def load(self, name:str)->PersonaVector:
-        "Mark `name` loaded (after validating its files); returns the vector"
-        self._need(name)
-        pv = self.library.load(name)
-        s = self._state(strict=True)
-        if name not in s['loaded']: s['loaded'] = s['loaded'] + [name]; self._save_state(s)
-        return pv
+# %% ../nbs/08_personas.ipynb #1b1c7fc1
+@patch
+def load(self:PersonaManager, name:str)->PersonaVector:
+    "Mark `name` loaded (after validating its files); returns the vector"
+    self._need(name)
+    pv = self.library.load(name)
+    s = self._state(strict=True)
+    if name not in s['loaded']: s['loaded'] = s['loaded'] + [name]; self._save_state(s)
+    return pv
 
-    def unload(self, name:str):
-        "Mark `name` not loaded (its vector stays in the library)"
-        s = self._state(strict=True)
-        if name not in s['loaded']: raise PersonaNotFound(f'{name!r} is not loaded; loaded: {", ".join(self.loaded()) or "none"}')
-        s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
+@patch
+def unload(self:PersonaManager, name:str):
+    "Mark `name` not loaded (its vector stays in the library)"
+    s = self._state(strict=True)
+    if name not in s['loaded']: raise PersonaNotFound(f'{name!r} is not loaded; loaded: {", ".join(self.loaded()) or "none"}')
+    s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
 
-    def unload_all(self)->list[str]:
-        "Mark no persona as loaded (also replaces a damaged state file); returns the names that were loaded"
-        was = self._state().get('loaded', [])
-        self._save_state({'loaded': []})
-        return was
+@patch
+def unload_all(self:PersonaManager)->list[str]:
+    "Mark no persona as loaded (also replaces a damaged state file); returns the names that were loaded"
+    was = self._state().get('loaded', [])
+    self._save_state({'loaded': []})
+    return was
 
-    def delete(self, name:str):
-        "Remove a persona from the library and the loaded list (no confirmation: the CLI asks)"
-        self._need(name)
-        s = self._state()
-        if name in s['loaded'] and not s.get('damaged'): s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
-        self.library.delete(name)
+# %% ../nbs/08_personas.ipynb #d373bdaa
+@patch
+def delete(self:PersonaManager, name:str):
+    "Remove a persona from the library and the loaded list (no confirmation: the CLI asks)"
+    self._need(name)
+    s = self._state()
+    if name in s['loaded'] and not s.get('damaged'): s['loaded'] = [n for n in s['loaded'] if n != name]; self._save_state(s)
+    self.library.delete(name)
 
-    def info(self, name:str)->dict:
-        "Metadata of a persona vector, plus whether it is loaded"
-        self._need(name)
-        return {**self.library.info(name), 'loaded': name in self._state()['loaded']}
+@patch
+def info(self:PersonaManager, name:str)->dict:
+    "Metadata of a persona vector, plus whether it is loaded"
+    self._need(name)
+    return {**self.library.info(name), 'loaded': name in self._state()['loaded']}
 
 # %% ../nbs/08_personas.ipynb #a2dd1239
 @patch

@@ -36,6 +36,7 @@ def _ip_ok(s:str)->bool:
     try: ipaddress.ip_address(s); return True
     except ValueError: return False
 
+# %% ../nbs/10_pii.ipynb #8d4d05cc
 _DATE = re.compile(r'\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}')
 _SSN_SHAPE = re.compile(r'\d{3}-\d{2}-\d{4}')  # an SSN's shape, never a phone number's
 
@@ -80,6 +81,7 @@ def find_pii(text:str # text to scan
                 taken.append((s, e)); out.append(PIIMatch(kind, s, e, m.group()))
     return sorted(out, key=lambda m: m.start)
 
+# %% ../nbs/10_pii.ipynb #c98cd812
 def redact_pii(text:str, # text to clean
                tag:str='[{kind}]' # replacement; `{kind}` is the PII type
               )->tuple[str, Counter]:

@@ -77,6 +77,7 @@ def layer_sweep(train:dict, # {reading: {layer: [n, hidden]}} training activatio
                                  threshold=d.threshold, eval='test', n_train=len(y_train), n_test=len(y_test)))
     return pd.DataFrame(rows)
 
+# %% ../nbs/05_sweep.ipynb #c13ab7fb
 def best_rows(df:pd.DataFrame, # a `layer_sweep` table
               by:str='accuracy' # metric to maximise
              )->pd.DataFrame:
@@ -84,6 +85,7 @@ def best_rows(df:pd.DataFrame, # a `layer_sweep` table
     idx = df.groupby(['method', 'reading'])[by].idxmax()
     return df.loc[idx].sort_values(by, ascending=False).reset_index(drop=True)
 
+# %% ../nbs/05_sweep.ipynb #a8ff2e08
 def plot_sweep(df:pd.DataFrame, # a `layer_sweep` table
                path=None, # save the figure here (PNG) when given
                title:str|None=None):
@@ -125,6 +127,7 @@ def package_data_file(package:str, # importable package name
     if not p.exists(): raise FileNotFoundError(f'{p} is missing from the installed {package!r} (its version may not ship it)')
     return p
 
+# %% ../nbs/05_sweep.ipynb #6701e13a
 def public_prompts(name:str # a key of `PUBLIC_SETS`
                   )->list[str]:
     "The prompts of a public set, read from the installed package (order as shipped, duplicates and blanks dropped)"

@@ -49,6 +49,7 @@ def normalize(v, # [hidden] or [N, hidden]
         raise ValueError(f'cannot normalize a zero {what}' + (f' (rows {rows})' if t.ndim > 1 else '') + ': it has no direction')
     return t / n
 
+# %% ../nbs/03_vectors.ipynb #bcd9adec
 def project_onto(h, # hidden states [hidden] or [..., hidden]
                  v, # direction [hidden]; only its direction matters
                 )->torch.Tensor:
@@ -112,6 +113,24 @@ def _check_json(meta:dict)->dict:
     return meta
 
 # %% ../nbs/03_vectors.ipynb #effef330
+def _now()->str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
+
+def _meta_for(meta:dict, layers)->dict:
+    "`meta` for a record keeping only `layers`: its default layer is dropped if it is not among them"
+    return {**meta, 'layer': meta.get('layer') if meta.get('layer') in set(layers) else None}
+
+def _span(layers)->str:
+    "Compact layer list: [0,1,2,3,7] -> '0-3,7'"
+    out, ls = [], sorted(layers)
+    i = 0
+    while i < len(ls):
+        j = i
+        while j + 1 < len(ls) and ls[j+1] == ls[j] + 1: j += 1
+        out.append(str(ls[i]) if i == j else f'{ls[i]}-{ls[j]}')
+        i = j + 1
+    return ','.join(out)
+
+# %% ../nbs/03_vectors.ipynb #83cfff7e
 class PersonaVector:
     "Per-layer persona vectors (raw mean differences) with their metadata"
     def __init__(self, name:str, # a valid name (`validate_name`)
@@ -146,44 +165,32 @@ class PersonaVector:
         if layer not in self.vectors: raise KeyError(f'{self.name!r} has no layer {layer} (layers: {_span(self.layers)})')
         return self.vectors[layer]
 
-    def unit(self, layer:int|None=None)->torch.Tensor:
-        "Unit vector at `layer` (default: `self.layer`)"
-        layer = self.layer if layer is None else layer
-        return normalize(self[layer], f'vector {self.name!r} at layer {layer}')
-
-    def to(self, device=None, dtype=None, # where and how a hook wants the vectors
-           layers=None, # subset of layers; None: all
-           unit:bool=False # unit vectors instead of raw
-          )->dict:
-        "{layer: tensor} on `device` in `dtype`, ready for `hooks.add_vectors` / `cap_projection`"
-        ls = self.layers if layers is None else ([layers] if isinstance(layers, int) else list(layers))
-        return {l: (self.unit(l) if unit else self[l]).to(device=device, dtype=dtype) for l in ls}
-
-    def with_name(self, name:str)->PersonaVector:
-        "The same vectors and metadata under another name"
-        return PersonaVector(name, self.vectors, {**self.meta, 'name': name}, self.extras)
-
     def __repr__(self):
         m = self.meta
         return (f"PersonaVector({self.name!r}, layers={_span(self.layers)}, hidden={self.hidden_size}, model={m['model']!r}, "
                 f"reading={m['reading']!r}, n_pos={m['n_pos']}, n_neg={m['n_neg']})")
 
-def _now()->str: return datetime.now(timezone.utc).isoformat(timespec='seconds')
+# %% ../nbs/03_vectors.ipynb #b9c3d5fe
+@patch
+def unit(self:PersonaVector, layer:int|None=None)->torch.Tensor:
+    "Unit vector at `layer` (default: `self.layer`)"
+    layer = self.layer if layer is None else layer
+    return normalize(self[layer], f'vector {self.name!r} at layer {layer}')
 
-def _meta_for(meta:dict, layers)->dict:
-    "`meta` for a record keeping only `layers`: its default layer is dropped if it is not among them"
-    return {**meta, 'layer': meta.get('layer') if meta.get('layer') in set(layers) else None}
+@patch
+def to(self:PersonaVector, device=None, dtype=None, # where and how a hook wants the vectors
+       layers=None, # subset of layers; None: all
+       unit:bool=False # unit vectors instead of raw
+      )->dict:
+    "{layer: tensor} on `device` in `dtype`, ready for `hooks.add_vectors` / `cap_projection`"
+    ls = self.layers if layers is None else ([layers] if isinstance(layers, int) else list(layers))
+    return {l: (self.unit(l) if unit else self[l]).to(device=device, dtype=dtype) for l in ls}
 
-def _span(layers)->str:
-    "Compact layer list: [0,1,2,3,7] -> '0-3,7'"
-    out, ls = [], sorted(layers)
-    i = 0
-    while i < len(ls):
-        j = i
-        while j + 1 < len(ls) and ls[j+1] == ls[j] + 1: j += 1
-        out.append(str(ls[i]) if i == j else f'{ls[i]}-{ls[j]}')
-        i = j + 1
-    return ','.join(out)
+# %% ../nbs/03_vectors.ipynb #35c38b0d
+@patch
+def with_name(self:PersonaVector, name:str)->PersonaVector:
+    "The same vectors and metadata under another name"
+    return PersonaVector(name, self.vectors, {**self.meta, 'name': name}, self.extras)
 
 # %% ../nbs/03_vectors.ipynb #e0f28f7c
 def _layer_dict(x)->dict|None:
@@ -217,6 +224,7 @@ def orthogonalize(v, # vector, [N, hidden] batch, {layer: vector} or PersonaVect
     meta = {**_meta_for(v.meta, out), 'orthogonalized_to': list(v.meta.get('orthogonalized_to') or []) + [ax]}
     return PersonaVector(v.name, out, meta)
 
+# %% ../nbs/03_vectors.ipynb #a746e2d8
 def layer_cosines(a, # PersonaVector or {layer: vector}
                   b, # PersonaVector or {layer: vector}
                  )->dict:
@@ -269,6 +277,7 @@ def blend_vectors(spec, # {vector_or_PersonaVector: weight}, {name: (vector, wei
     return PersonaVector(name, out, dict(method='blend', model=same('model'), reading=same('reading'), unit_blend=unit,
                                          blend={label: w for label, _, w in items}))
 
+# %% ../nbs/03_vectors.ipynb #0bcac593
 def percentile_floor(projections, # tensor, array, list of floats, or a list of tensors to pool
                      q:float=25 # percentile in [0, 100]
                     )->float:
@@ -363,6 +372,7 @@ def _read_pair(path)->tuple[dict, dict, dict]:
         raise VectorFileError(js, f"layers {meta['layers']} in the metadata but {sorted(vectors)} in {st.name}")
     return meta, vectors, extras
 
+# %% ../nbs/03_vectors.ipynb #9e5e0cf7
 @patch(cls_method=True)
 def load(cls:PersonaVector, path, # `x`, `x.safetensors` or `x.json`
          name:str|None=None # name to give it; default: the name in the metadata, else the file's
@@ -381,6 +391,7 @@ def gguf_direction(layer:int)->int:
     if layer < 1: raise ValueError(f'layer {layer} (the embeddings) has no control-vector equivalent: direction.k steers the output of block k')
     return layer - 1
 
+# %% ../nbs/03_vectors.ipynb #6623f301
 def write_control_vector_gguf(pv:PersonaVector, path, # output `.gguf` file
                               model_hint:str|None=None, # default: meta 'model_type', else 'model'
                               layers=None, # our layers to write; None: every layer >= 2 (those llama.cpp accepts)
@@ -503,107 +514,123 @@ class VectorLibrary:
             have = self.list()
             raise VectorNotFound(f'no vector named {name!r} in {self.root}' + (f" (have: {', '.join(have)})" if have else ' (it is empty)'))
 
-    def info(self, name:str)->dict:
-        "The metadata of a vector, read from its JSON alone"
-        self._need(name)
-        try: meta = read_meta(self._files(name)[1])
-        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
-        meta.pop('safetensors_sha256', None)
-        return meta
+# %% ../nbs/03_vectors.ipynb #1bea9f76
+@patch
+def save(self:VectorLibrary, pv:PersonaVector, overwrite:bool=False, # replace an existing vector of that name
+         name:str|None=None # save under another name (default `pv.name`)
+        )->Path:
+    "Save `pv` into the library atomically; returns the .safetensors path"
+    name = validate_name(name or pv.name)
+    if name in self and not overwrite: raise FileExistsError(f'a vector named {name!r} is already in {self.root}; pass overwrite=True to replace it')
+    self.root.mkdir(parents=True, exist_ok=True)
+    return (pv if pv.name == name else pv.with_name(name)).save(self.root/name)
 
-    def verify(self, name:str)->dict:
-        "The metadata of a vector after every check that needs no tensors (`verify_pair`); `VectorFileError` with the repair otherwise"
-        self._need(name)
-        try: return verify_pair(self.root/name)
-        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
+# %% ../nbs/03_vectors.ipynb #61891ada
+@patch
+def info(self:VectorLibrary, name:str)->dict:
+    "The metadata of a vector, read from its JSON alone"
+    self._need(name)
+    try: meta = read_meta(self._files(name)[1])
+    except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
+    meta.pop('safetensors_sha256', None)
+    return meta
 
-    def load(self, name:str)->PersonaVector:
-        "Load and validate a vector; its name is the library's. A damaged one raises `VectorFileError` saying how to repair it"
-        self._need(name)
-        try: return PersonaVector.load(self.root/name, name=name)
-        except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
-    __getitem__ = load
+@patch
+def verify(self:VectorLibrary, name:str)->dict:
+    "The metadata of a vector after every check that needs no tensors (`verify_pair`); `VectorFileError` with the repair otherwise"
+    self._need(name)
+    try: return verify_pair(self.root/name)
+    except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
 
-    def table(self, validate:bool=True # load every vector fully (else read only the JSON)
-             ):
-        "A pandas DataFrame of the library; damaged vectors are listed with the reason in `status`"
-        import pandas as pd
-        cols = ['name', 'model', 'hidden_size', 'layers', 'reading', 'n_pos', 'n_neg', 'created_at', 'status']
-        rows = []
-        for n in self.list():
-            meta, status = {}, 'ok'
-            try:
-                meta = self.info(n)
-                if validate: self.load(n)
-            except (ValueError, OSError) as e: status = f'invalid: {e}'
-            layers = meta.get('layers')
-            rows.append({**{c: meta.get(c) for c in cols}, 'name': n, 'status': status,
-                         'layers': _span(layers) if isinstance(layers, list) and all(isinstance(l, int) for l in layers) else layers})
-        return pd.DataFrame(rows, columns=cols)
+@patch
+def load(self:VectorLibrary, name:str)->PersonaVector:
+    "Load and validate a vector; its name is the library's. A damaged one raises `VectorFileError` saying how to repair it"
+    self._need(name)
+    try: return PersonaVector.load(self.root/name, name=name)
+    except VectorFileError as e: raise e.with_repair(self.repair(name)) from None
 
-    def save(self, pv:PersonaVector, overwrite:bool=False, # replace an existing vector of that name
-             name:str|None=None # save under another name (default `pv.name`)
-            )->Path:
-        "Save `pv` into the library atomically; returns the .safetensors path"
-        name = validate_name(name or pv.name)
-        if name in self and not overwrite: raise FileExistsError(f'a vector named {name!r} is already in {self.root}; pass overwrite=True to replace it')
-        self.root.mkdir(parents=True, exist_ok=True)
-        return (pv if pv.name == name else pv.with_name(name)).save(self.root/name)
+VectorLibrary.__getitem__ = VectorLibrary.load
 
-    def _commit(self, pvs:dict):
-        "Save {name: pv}; on any failure put every touched file back as it was"
-        self.root.mkdir(parents=True, exist_ok=True)
-        done = []
+# %% ../nbs/03_vectors.ipynb #eb9d9d18
+@patch
+def table(self:VectorLibrary, validate:bool=True # load every vector fully (else read only the JSON)
+         ):
+    "A pandas DataFrame of the library; damaged vectors are listed with the reason in `status`"
+    import pandas as pd
+    cols = ['name', 'model', 'hidden_size', 'layers', 'reading', 'n_pos', 'n_neg', 'created_at', 'status']
+    rows = []
+    for n in self.list():
+        meta, status = {}, 'ok'
         try:
-            for n, pv in pvs.items():
-                done.append({p: (p.read_bytes() if p.exists() else None) for p in self._files(n)})
-                pv.save(self.root/n)
-        except BaseException:
-            for old in reversed(done):
-                for p, data in old.items():
-                    with contextlib.suppress(Exception):
-                        if data is None: p.unlink(missing_ok=True)
-                        else: atomic_write({p: data})
-            raise
+            meta = self.info(n)
+            if validate: self.load(n)
+        except (ValueError, OSError) as e: status = f'invalid: {e}'
+        layers = meta.get('layers')
+        rows.append({**{c: meta.get(c) for c in cols}, 'name': n, 'status': status,
+                     'layers': _span(layers) if isinstance(layers, list) and all(isinstance(l, int) for l in layers) else layers})
+    return pd.DataFrame(rows, columns=cols)
 
-    def import_file(self, path, # a .safetensors/.json pair, a .gguf, or a folder of them
-                    name:str|None=None, # name in the library (single file only)
-                    overwrite:bool=False # replace vectors of the same name
-                   )->list[str]:
-        "Import vectors, all or nothing; returns their names"
-        path = Path(path).expanduser()
-        if path.is_dir():
-            if name is not None: raise ValueError('name= applies to a single file, not a folder')
-            srcs = sorted({p.with_suffix('') if p.suffix != '.gguf' else p for p in path.iterdir()
-                           if p.suffix in ('.safetensors', '.json', '.gguf') and not p.name.startswith('.')})
-            if not srcs: raise VectorFileError(path, f'no .safetensors/.json pairs or .gguf files')
-        else:
-            if not path.exists() and not any(p.exists() for p in _pair(path)): raise VectorFileError(path, f'file not found')
-            srcs = [path]
-        pvs = {}
-        for src in srcs:
-            pv = _read_any(src)
-            n = validate_name(name) if name is not None else _name_from(_pair(src)[0].stem if src.suffix != '.gguf' else src.stem)
-            if n in pvs: raise ValueError(f'two files in {path} would both be imported as {n!r}')
-            if n in self and not overwrite: raise FileExistsError(f'a vector named {n!r} is already in {self.root}; pass overwrite=True to replace it')
-            pvs[n] = pv if pv.name == n else pv.with_name(n)
-        self._commit(pvs)
-        return list(pvs)
+# %% ../nbs/03_vectors.ipynb #dc0a5dd7
+@patch
+def export(self:VectorLibrary, name:str, path, # destination: `x`/`x.safetensors`/`x.json` (pair), `x.gguf`, or a folder
+           overwrite:bool=False, # replace existing files
+           **gguf_kw # model_hint, layers, unit for `write_control_vector_gguf`
+          )->Path:
+    "Write a vector out of the library as a pair or a GGUF control vector; returns the path written"
+    pv, path = self.load(name), Path(path).expanduser()
+    if path.is_dir(): path = path/name
+    gg = path.suffix.lower() == '.gguf'
+    targets = [path] if gg else list(_pair(path))
+    clash = [str(p) for p in targets if p.exists()]
+    if clash and not overwrite: raise FileExistsError(f"{', '.join(clash)} already exists; pass overwrite=True to replace it")
+    return write_control_vector_gguf(pv, path, **gguf_kw) if gg else pv.save(path)
 
-    def export(self, name:str, path, # destination: `x`/`x.safetensors`/`x.json` (pair), `x.gguf`, or a folder
-               overwrite:bool=False, # replace existing files
-               **gguf_kw # model_hint, layers, unit for `write_control_vector_gguf`
-              )->Path:
-        "Write a vector out of the library as a pair or a GGUF control vector; returns the path written"
-        pv, path = self.load(name), Path(path).expanduser()
-        if path.is_dir(): path = path/name
-        gg = path.suffix.lower() == '.gguf'
-        targets = [path] if gg else list(_pair(path))
-        clash = [str(p) for p in targets if p.exists()]
-        if clash and not overwrite: raise FileExistsError(f"{', '.join(clash)} already exists; pass overwrite=True to replace it")
-        return write_control_vector_gguf(pv, path, **gguf_kw) if gg else pv.save(path)
+# %% ../nbs/03_vectors.ipynb #3aff9c7e
+@patch
+def _commit(self:VectorLibrary, pvs:dict):
+    "Save {name: pv}; on any failure put every touched file back as it was"
+    self.root.mkdir(parents=True, exist_ok=True)
+    done = []
+    try:
+        for n, pv in pvs.items():
+            done.append({p: (p.read_bytes() if p.exists() else None) for p in self._files(n)})
+            pv.save(self.root/n)
+    except BaseException:
+        for old in reversed(done):
+            for p, data in old.items():
+                with contextlib.suppress(Exception):
+                    if data is None: p.unlink(missing_ok=True)
+                    else: atomic_write({p: data})
+        raise
 
-    def delete(self, name:str):
-        "Remove a vector (both files)"
-        self._need(name)
-        for p in reversed(self._files(name)): p.unlink(missing_ok=True)
+@patch
+def import_file(self:VectorLibrary, path, # a .safetensors/.json pair, a .gguf, or a folder of them
+                name:str|None=None, # name in the library (single file only)
+                overwrite:bool=False # replace vectors of the same name
+               )->list[str]:
+    "Import vectors, all or nothing; returns their names"
+    path = Path(path).expanduser()
+    if path.is_dir():
+        if name is not None: raise ValueError('name= applies to a single file, not a folder')
+        srcs = sorted({p.with_suffix('') if p.suffix != '.gguf' else p for p in path.iterdir()
+                       if p.suffix in ('.safetensors', '.json', '.gguf') and not p.name.startswith('.')})
+        if not srcs: raise VectorFileError(path, f'no .safetensors/.json pairs or .gguf files')
+    else:
+        if not path.exists() and not any(p.exists() for p in _pair(path)): raise VectorFileError(path, f'file not found')
+        srcs = [path]
+    pvs = {}
+    for src in srcs:
+        pv = _read_any(src)
+        n = validate_name(name) if name is not None else _name_from(_pair(src)[0].stem if src.suffix != '.gguf' else src.stem)
+        if n in pvs: raise ValueError(f'two files in {path} would both be imported as {n!r}')
+        if n in self and not overwrite: raise FileExistsError(f'a vector named {n!r} is already in {self.root}; pass overwrite=True to replace it')
+        pvs[n] = pv if pv.name == n else pv.with_name(n)
+    self._commit(pvs)
+    return list(pvs)
+
+# %% ../nbs/03_vectors.ipynb #6cc8f9ba
+@patch
+def delete(self:VectorLibrary, name:str):
+    "Remove a vector (both files)"
+    self._need(name)
+    for p in reversed(self._files(name)): p.unlink(missing_ok=True)

@@ -192,6 +192,7 @@ def generate(self:SteeringPanel)->tuple[SteerResult, SteerResult]:
     self.status.value = _line(_summary(res, time.perf_counter() - t0, cached))
     return res, base
 
+# %% ../nbs/09_widgets.ipynb #4cd1d5ea
 def _summary(res:SteerResult, secs:float, cached:bool)->str:
     "The status line after a generation"
     parts = [res.mode]
@@ -202,6 +203,7 @@ def _summary(res:SteerResult, secs:float, cached:bool)->str:
     parts.append(f'{secs:.1f} s' + (' (unsteered reply from the cache)' if cached else ''))
     return ' · '.join(parts)
 
+# %% ../nbs/09_widgets.ipynb #dd0e3d4d
 @patch
 def on_click(self:SteeringPanel, button=None # the Button (ipywidgets passes it)
             )->bool:
