@@ -54,7 +54,7 @@ def validate_name(name:str)->str:
     if len(name) > 120: raise ValueError(bad + 'it is longer than 120 characters')
     return name
 
-# %% ../nbs/02a_files.ipynb #2a951013
+# %% ../nbs/00_files.ipynb #2a951013
 def _name_from(stem:str)->str:
     "A valid name made from a file stem (for names we derive rather than are given)"
     n = re.sub(r'\.{2,}', '.', re.sub(r'[^A-Za-z0-9_.-]+', '_', stem)).strip('.')[:120]
@@ -83,7 +83,7 @@ def read_meta(js:Path)->dict:
     if hs is not None and not (type(hs) is int and hs > 0): raise VectorFileError(js, f'hidden_size must be a positive integer, not {json.dumps(hs)[:60]}')
     return meta
 
-# %% ../nbs/02a_files.ipynb #2dc73071
+# %% ../nbs/00_files.ipynb #2dc73071
 def check_tensor_file(st:Path, # a .safetensors file
                       digest:str|None=None # its expected SHA-256 (from the JSON), if known
                      )->bytes:
@@ -125,7 +125,7 @@ def verify_pair(path, # `x`, `x.safetensors` or `x.json`
     check_tensor_file(st, meta.get('safetensors_sha256'))
     return {k: v for k, v in meta.items() if k != 'safetensors_sha256'}
 
-# %% ../nbs/02a_files.ipynb #1aa9cffc
+# %% ../nbs/00_files.ipynb #1aa9cffc
 def read_state(path:Path, # the persona state file, `<home>/state.json`
                repair:str|None=None # how to repair it, for the error
               )->dict:
