@@ -1,0 +1,162 @@
+"""Leave-one-source-out (LOSO) accuracy of self-monitoring candidates on the safety benchmark, per model, and
+protocol A (100 AdvBench + 100 AlpacaEval, layer by cross-validation, tested on the benchmark's 16 other sources).
+
+Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the shipped training set plus the
+17 other sources, its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
+tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
+into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
+
+    python bench/safety_loso.py --models gemma3-270m smollm2                 # every candidate, both models
+    python bench/safety_loso.py --models gemma3-270m --candidates default two-vector
+    python bench/safety_loso.py --models gemma3-270m smollm2 --protocol-a
+
+Activations are read once per model (every layer, both readings) and kept in `$TMPDIR/pv_benchmark_cache`, the
+cache the notebooks 19 and 20 share. Reserved evaluation sets (XSTest, ToxiGen, MaliciousInstruct, HarmBench,
+StrongREJECT, Stanford Alpaca's 52k) are used nowhere."""
+import argparse, json, os, random, sys, tempfile, time
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from threadpoolctl import threadpool_limits
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from persona_vectors.monitor import (make_detector, load_labelled, labelled_sources, shipped_safety, ProbeDetector, TwoVectorMonitor,
+                                     Detector, DETECTORS, default_layers, cross_validate_layers, best_layer, detection_metrics)
+from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
+from persona_vectors.extract import load_prompts
+from persona_vectors.core import data_dir
+
+CACHE = Path(tempfile.gettempdir())/'pv_benchmark_cache'
+LABELS = {'smollm2': 'SmolLM2-135M-Instruct', 'gemma3-270m': 'Gemma-3-270m'}
+EXTRA = ROOT/'bench'/'data'/'safety_extra_kinds.jsonl'   # project-written privacy and stereotype requests (a training-mix candidate)
+FPR5 = dict(calibration='fpr', target_fpr=0.05)
+
+class Ensemble(Detector):
+    "The default probe and the two-vector score, each standardised on its training scores, mixed with weight `w` on the two-vector"
+    method = 'ensemble'
+    def __init__(self, layers, reading='last', C=0.1, w=0.5, **kw):
+        super().__init__(layers, reading, **kw); self.C, self.w = C, w
+    def _params(self): return dict(C=self.C, w=self.w)
+    def _fit(self, acts, y):
+        self.p = ProbeDetector(self.layers, C=self.C); self.p._fit(acts, y)
+        self.t = TwoVectorMonitor(self.layers); self.t._fit(acts, y)
+        sp, st = self.p._score(acts), self.t._score(acts)
+        self.z = (sp.mean(), sp.std() + 1e-9, st.mean(), st.std() + 1e-9)
+    def _score(self, acts):
+        a, b, c, d = self.z
+        return (1 - self.w) * (self.p._score(acts) - a) / b + self.w * (self.t._score(acts) - c) / d
+
+class ProbeUnweighted(ProbeDetector):
+    "The probe without class weighting"
+    method = 'probe-unweighted'
+    def _fit(self, acts, y):
+        X = torch.cat([acts[l] for l in self.layers], 1).double()
+        mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
+        clf = LogisticRegression(C=self.C, max_iter=5000).fit(((X - mu) / sd).numpy(), y)
+        w = torch.from_numpy(clf.coef_[0]) / sd
+        H = acts[self.layers[0]].shape[1]
+        self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
+        self.bias = float(clf.intercept_[0] - (w * mu).sum())
+
+def fractions(L, fr): return sorted({min(L, max(1, round(f * L))) for f in fr})
+
+def candidates(L):
+    "name: (make, reading, extra training rows?); cheapest first"
+    D = default_layers(L)
+    return {
+        'default': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', False),
+        'two-vector': (lambda: make_detector('two-vector', D, **FPR5), 'last', False),
+        'diff-mean': (lambda: make_detector('diff-mean', D, **FPR5), 'last', False),
+        'reading mean': (lambda: make_detector('probe', D, 'mean', C=0.1, **FPR5), 'mean', False),
+        'reading last+mean': (lambda: make_detector('probe', D + [1000 + l for l in D], C=0.1, **FPR5), 'both', False),
+        'layers 0.8-1.0': (lambda: make_detector('probe', fractions(L, (0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', False),
+        'layers 0.4-1.0': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', False),
+        'C=0.03': (lambda: make_detector('probe', D, C=0.03, **FPR5), 'last', False),
+        'C=0.3': (lambda: make_detector('probe', D, C=0.3, **FPR5), 'last', False),
+        'unweighted classes': (lambda: ProbeUnweighted(D, C=0.1, **FPR5), 'last', False),
+        'ensemble probe+two-vector': (lambda: Ensemble(D, C=0.1, w=0.5, **FPR5), 'last', False),
+        'ensemble probe+0.25 two-vector': (lambda: Ensemble(D, C=0.1, w=0.25, **FPR5), 'last', False),
+        '+ privacy/stereotype rows': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', True),
+    }
+
+def view(S, reading):
+    "{layer: acts} of one reading; 'both': last-token layers l and prompt-mean layers 1000 + l"
+    return {**S['last'], **{1000 + l: v for l, v in S['mean'].items()}} if reading == 'both' else S[reading]
+
+def protocol_a(A, y, src):
+    "100 AdvBench + 100 AlpacaEval (seed 0, as in nbs/20_study_safety), layer by 5-fold CV on them, tested on the 16 other sources"
+    rows, other = [], ~np.isin(src, ['advbench', 'alpaca_eval'])
+    ytr = A['train200_y']
+    rules = {'train (research)': dict(calibration='train'), 'fpr 5%': FPR5, 'sensitive 10%': dict(calibration='sensitive', target_fpr=0.1)}
+    for method in DETECTORS:
+        l = best_layer(cross_validate_layers(A['train200']['last'], ytr, method, 'last'))
+        for rule, kw in rules.items():
+            d = make_detector(method, l, **kw).fit_acts(A['train200']['last'], ytr)
+            te = {l: A['benchmark']['last'][l][torch.as_tensor(other)]}
+            sc = d.score_acts(te)
+            m, s = detection_metrics(y[other], sc, d.threshold), summarize(per_source(y[other], sc, d.threshold, src[other]))
+            rows.append(dict(method=method, layer=int(l), rule=rule, accuracy=m['accuracy'], auroc=m['auroc'], fpr_benign=m['fpr_benign'],
+                             tpr_harmful=m['tpr_harmful'], worst_source=s['worst_source'], worst_accuracy=s['worst_accuracy'], mean_source_accuracy=s['mean_accuracy']))
+    return rows
+
+def protocol_a_sets():
+    ref = data_dir()/'reference'/'safety'
+    sample = lambda xs, n: random.Random(0).sample(list(xs), n)
+    adv = [r['prompt'] for r in load_prompts(ref/'advbench_harmful_behaviors.csv')]
+    adv = sample(adv, len(adv))
+    alp = [r['prompt'] for r in load_prompts(ref/'alpaca_eval_instructions.jsonl')]
+    alp = sample(alp, len(alp))
+    return load_labelled([(p, 1) for p in adv[:100]] + [(p, 0) for p in alp[:100]])
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--models', nargs='+', default=['smollm2', 'gemma3-270m'])
+    ap.add_argument('--candidates', nargs='*', default=None, help='names (see `candidates`); default: all')
+    ap.add_argument('--protocol-a', action='store_true')
+    ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'safety_loso.json'))
+    a = ap.parse_args()
+    from persona_vectors.models import load_model
+    from persona_vectors.sweep import read_all
+    convs, y, src = load_benchmark()
+    train_convs, train_y = load_labelled(shipped_safety('train'))
+    ex_convs, ex_y = load_labelled(EXTRA)
+    ex_g = np.array(['extra_' + s for s in labelled_sources(EXTRA)])
+    out = Path(a.out)
+    res = json.loads(out.read_text()) if out.exists() else {}
+    for name in a.models:
+        label = LABELS.get(name, name)
+        os.environ.pop('PERSONA_VECTORS_CACHE', None)   # the model from the user's model cache
+        model, tok = load_model(name)
+        os.environ['PERSONA_VECTORS_CACHE'] = str(CACHE)
+        A = {'benchmark': read_all(model, tok, convs), 'train': read_all(model, tok, train_convs)}
+        L = model.config.num_hidden_layers
+        C = candidates(L)
+        todo = list(C) if a.candidates is None else a.candidates
+        if any(C[n][2] for n in todo): A['extra'] = read_all(model, tok, ex_convs)
+        r = res.setdefault(label, {'n_layers': L, 'candidates': {}, 'protocol_a': None})
+        for n in todo:
+            make, reading, add = C[n]
+            t0 = time.process_time()
+            tr = view(A['train'], reading)
+            ea, ey, eg = tr, train_y, np.array(['shipped'] * len(train_y))
+            if add:
+                e = view(A['extra'], reading)
+                ea, ey, eg = {l: torch.cat([tr[l], e[l]]) for l in tr}, np.r_[train_y, ex_y], np.r_[eg, ex_g]
+            ls = make().layers
+            with threadpool_limits(1):
+                tab = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg))
+            s = summarize(tab)
+            r['candidates'][n] = dict(layers=[int(l) for l in ls], reading=reading, cpu_s=round(time.process_time() - t0), summary=s,
+                                      per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'))
+            print(label, f'{n:32s}', {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}, f'cpu {time.process_time() - t0:.0f}s', flush=True)
+            out.write_text(json.dumps(res, indent=1, default=lambda v: None if v != v else v))
+        if a.protocol_a:
+            pc, py = protocol_a_sets()
+            A['train200'], A['train200_y'] = read_all(model, tok, pc), py
+            with threadpool_limits(1): r['protocol_a'] = protocol_a(A, y, src)
+            print(pd.DataFrame(r['protocol_a']).round(3).to_string(index=False), flush=True)
+            out.write_text(json.dumps(res, indent=1, default=lambda v: None if v != v else v))
+
+if __name__ == '__main__':
+    main()
