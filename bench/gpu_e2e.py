@@ -149,6 +149,17 @@ def cli_screen(folder:Path, data:Path, vec:Path, out:Path, a)->dict:
     return dict(n=rep['n_scored'], gpu_peak_gib=round(peak[0] / 2**30, 2) if torch.cuda.is_available() else None,
                 note='whole command: Python start-up, imports, model load from disk, screening, report')
 
+def screen_step(pv, folder:Path, work:Path, a)->dict:
+    "`persona-steer screen` on --n-screen pairs (the shipped questions x the sage trait's positive replies), `pv` read from a file"
+    from persona_vectors.extract import load_trait, load_prompts
+    trait = load_trait(ROOT/'data'/'personas'/'sage.json')
+    qs = [r['prompt'] for r in load_prompts(ROOT/'data'/'personas'/'questions.jsonl')]
+    pos = [p['pos'] for p in trait['instruction']]
+    data = work/'screen.jsonl'
+    data.write_text(''.join(json.dumps({'prompt': qs[i % len(qs)], 'response': pos[i % len(pos)]}) + '\n' for i in range(a.n_screen)))
+    pv.save(work/'e2e-sage'); shutil.rmtree(work/'screen-out', ignore_errors=True)
+    return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
+
 def devmap_check(device)->dict:
     "A tiny model with blocks 0-1 on the CPU and 2-3 on `device`: hooks give the single-device results"
     from accelerate import dispatch_model
@@ -217,14 +228,7 @@ def main():
     if steps == ['screen']:   # the CLI alone: this process holds no model, so the command gets the whole card (32B in bf16 on 80 GB)
         L = cfg['num_hidden_layers']
         S['pv'] = PersonaVector('e2e-sage', {L // 2: torch.randn(cfg['hidden_size'])}, {'model': str(folder)})
-        trait = load_trait(ROOT/'data'/'personas'/'sage.json')
-        qs = [r['prompt'] for r in load_prompts(ROOT/'data'/'personas'/'questions.jsonl')]
-        def screen_only():
-            rows = [{'prompt': qs[i % len(qs)], 'response': trait['instruction'][i % len(trait['instruction'])]['pos']} for i in range(a.n_screen)]
-            data = work/'screen.jsonl'; data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
-            S['pv'].save(work/'e2e-sage'); shutil.rmtree(work/'screen-out', ignore_errors=True)
-            return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
-        rec.step('screen_cli', screen_only)
+        rec.step('screen_cli', lambda: screen_step(S['pv'], folder, work, a))
         return finish(rec)
     def load():
         S['model'], S['tok'] = load_model(str(folder), quantization=a.quantization)
@@ -327,13 +331,7 @@ def main():
         rec.step('devmap_cpu_gpu_hooks', lambda: devmap_check('cuda:0'))
     if 'screen' in steps and 'pv' in S:   # last, with this process's model freed: the command loads its own copy
         del model, S['model']; S.pop('engine', None); free()
-        def screen():
-            rows = [{'prompt': qs[i % len(qs)], 'response': trait['instruction'][i % len(trait['instruction'])]['pos']} for i in range(a.n_screen)]
-            data = work/'screen.jsonl'; data.write_text(''.join(json.dumps(r) + '\n' for r in rows))
-            S['pv'].save(work/'e2e-sage')
-            shutil.rmtree(work/'screen-out', ignore_errors=True)
-            return cli_screen(folder, data, work/'e2e-sage.safetensors', work/'screen-out', a)
-        rec.step('screen_cli', screen)
+        rec.step('screen_cli', lambda: screen_step(S['pv'], folder, work, a))
     finish(rec)
 
 def det_refusal():

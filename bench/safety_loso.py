@@ -17,7 +17,6 @@ import argparse, json, os, random, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from threadpoolctl import threadpool_limits
-from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,15 +48,7 @@ class Ensemble(Detector):
 
 class ProbeUnweighted(ProbeDetector):
     "The probe without class weighting"
-    method = 'probe-unweighted'
-    def _fit(self, acts, y):
-        X = torch.cat([acts[l] for l in self.layers], 1).double()
-        mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
-        clf = LogisticRegression(C=self.C, max_iter=5000).fit(((X - mu) / sd).numpy(), y)
-        w = torch.from_numpy(clf.coef_[0]) / sd
-        H = acts[self.layers[0]].shape[1]
-        self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
-        self.bias = float(clf.intercept_[0] - (w * mu).sum())
+    method, class_weight = 'probe-unweighted', None
 
 def fractions(L, fr): return sorted({min(L, max(1, round(f * L))) for f in fr})
 

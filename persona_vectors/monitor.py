@@ -306,6 +306,7 @@ class DiffMeanDetector(Detector):
 class ProbeDetector(Detector):
     "L2-regularised logistic regression on standardised activations (several layers side by side); score = logit"
     method = 'probe'
+    class_weight = 'balanced'   # scikit-learn's class_weight: each class counts alike, whatever the mix of the training set
     def __init__(self, layers, reading:str='last',
                  C:float=0.1, # inverse regularisation strength of scikit-learn's LogisticRegression
                  **kwargs # calibration, target_fpr, folds (see `Detector`)
@@ -319,7 +320,7 @@ class ProbeDetector(Detector):
         X = torch.cat([acts[l] for l in self.layers], 1).double()
         mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
         with threadpool_limits(1):   # small problems: threads only fight over the cores (30x slower on a busy 2-core machine)
-            clf = LogisticRegression(C=self.C, class_weight='balanced', max_iter=5000).fit(((X - mu) / sd).numpy(), y)
+            clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000).fit(((X - mu) / sd).numpy(), y)
         w = torch.from_numpy(clf.coef_[0]) / sd   # folded back to raw activations: score = h @ w + bias
         H = acts[self.layers[0]].shape[1]
         self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
