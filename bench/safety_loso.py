@@ -1,7 +1,8 @@
 """Leave-one-source-out (LOSO) accuracy of self-monitoring candidates on the safety benchmark, per model, and
 protocol A (100 AdvBench + 100 AlpacaEval, layer by cross-validation, tested on the benchmark's 16 other sources).
 
-Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the shipped training set plus the
+Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the default's training mix (the
+shipped training set and the privacy/stereotype rows; `without privacy/stereotype rows` leaves those out) plus the
 17 other sources, its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
 tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
 into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
@@ -28,7 +29,7 @@ from persona_vectors.core import data_dir
 
 CACHE = Path(tempfile.gettempdir())/'pv_benchmark_cache'
 LABELS = {'smollm2': 'SmolLM2-135M-Instruct', 'gemma3-270m': 'Gemma-3-270m'}
-EXTRA = ROOT/'bench'/'data'/'safety_extra_kinds.jsonl'   # project-written privacy and stereotype requests (a training-mix candidate)
+EXTRA = shipped_safety('privacy_stereotypes')   # project-written privacy and stereotype requests, in the default's training mix since they won here
 FPR5 = dict(calibration='fpr', target_fpr=0.05)
 
 class Ensemble(Detector):
@@ -53,22 +54,22 @@ class ProbeUnweighted(ProbeDetector):
 def fractions(L, fr): return sorted({min(L, max(1, round(f * L))) for f in fr})
 
 def candidates(L):
-    "name: (make, reading, extra training rows?); cheapest first"
+    "name: (make, reading, privacy/stereotype rows in training?); cheapest first"
     D = default_layers(L)
     return {
-        'default': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', False),
-        'two-vector': (lambda: make_detector('two-vector', D, **FPR5), 'last', False),
-        'diff-mean': (lambda: make_detector('diff-mean', D, **FPR5), 'last', False),
-        'reading mean': (lambda: make_detector('probe', D, 'mean', C=0.1, **FPR5), 'mean', False),
-        'reading last+mean': (lambda: make_detector('probe', D + [1000 + l for l in D], C=0.1, **FPR5), 'both', False),
-        'layers 0.8-1.0': (lambda: make_detector('probe', fractions(L, (0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', False),
-        'layers 0.4-1.0': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', False),
-        'C=0.03': (lambda: make_detector('probe', D, C=0.03, **FPR5), 'last', False),
-        'C=0.3': (lambda: make_detector('probe', D, C=0.3, **FPR5), 'last', False),
-        'unweighted classes': (lambda: ProbeUnweighted(D, C=0.1, **FPR5), 'last', False),
-        'ensemble probe+two-vector': (lambda: Ensemble(D, C=0.1, w=0.5, **FPR5), 'last', False),
-        'ensemble probe+0.25 two-vector': (lambda: Ensemble(D, C=0.1, w=0.25, **FPR5), 'last', False),
-        '+ privacy/stereotype rows': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', True),
+        'default': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', True),
+        'without privacy/stereotype rows': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', False),
+        'two-vector': (lambda: make_detector('two-vector', D, **FPR5), 'last', True),
+        'diff-mean': (lambda: make_detector('diff-mean', D, **FPR5), 'last', True),
+        'reading mean': (lambda: make_detector('probe', D, 'mean', C=0.1, **FPR5), 'mean', True),
+        'reading last+mean': (lambda: make_detector('probe', D + [1000 + l for l in D], C=0.1, **FPR5), 'both', True),
+        'layers 0.8-1.0': (lambda: make_detector('probe', fractions(L, (0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', True),
+        'layers 0.4-1.0': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', True),
+        'C=0.03': (lambda: make_detector('probe', D, C=0.03, **FPR5), 'last', True),
+        'C=0.3': (lambda: make_detector('probe', D, C=0.3, **FPR5), 'last', True),
+        'unweighted classes': (lambda: ProbeUnweighted(D, C=0.1, **FPR5), 'last', True),
+        'ensemble probe+two-vector': (lambda: Ensemble(D, C=0.1, w=0.5, **FPR5), 'last', True),
+        'ensemble probe+0.25 two-vector': (lambda: Ensemble(D, C=0.1, w=0.25, **FPR5), 'last', True),
     }
 
 def view(S, reading):

@@ -616,7 +616,7 @@ def default_config()->dict:
     return dict(method=DEFAULT_METHOD, layers=default_layers, reading='last', calibration=DEFAULT_CALIBRATION,
                 target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS) if DEFAULT_METHOD == 'probe' else {})
 
-def shipped_safety(name:str='train' # 'train', 'adversarial' or 'benchmark' (19_benchmark_safety)
+def shipped_safety(name:str='train' # 'train', 'privacy_stereotypes', 'adversarial' or 'benchmark' (19_benchmark_safety)
                   )->Path:
     "Path of a shipped labelled safety set in `data/safety`"
     p = data_dir()/'safety'/f'{name}.jsonl'
@@ -629,9 +629,9 @@ def _data_hash(data)->str:
     return cache_key('rows', convs, y.tolist())
 
 def shipped_training()->list[dict]:
-    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped') and the benchmark's sources but the adversarial set's"
+    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped'), the privacy and stereotype rows (four sources) and the benchmark's sources but the adversarial set's"
     bench = [r for r in load_prompts(shipped_safety('benchmark')) if not r['source'].startswith('project_adversarial')]   # `evaluate`'s default test stays unseen
-    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + bench
+    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + load_prompts(shipped_safety('privacy_stereotypes')) + bench
 
 _RECIPE = 3   # bump when fitting changes in a way the key below does not see
 
