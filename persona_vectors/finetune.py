@@ -29,7 +29,7 @@ __all__ = ['STEER_MODES', 'GRAD_SAMPLE_MODES', 'chat_rows', 'end_of_turn_id', 'e
            'response_loss', 'project_out', 'training_steering', 'DPConfig', 'plan_dp', 'TrainConfig', 'FinetuneResult',
            'finetune', 'is_adapter_dir', 'training_info', 'load_finetuned', 'response_projections']
 
-# %% ../nbs/11_finetune.ipynb #4d409bfe
+# %% ../nbs/11_finetune.ipynb #9542ded4
 def chat_rows(data, # .jsonl/.csv/.json file, or a list of dicts with prompt (question/instruction) and response
               response_col:str='response', # field holding the response
               prompt_col:str|None=None # field holding the prompt; None: the first of prompt/question/instruction/...
@@ -47,6 +47,7 @@ def chat_rows(data, # .jsonl/.csv/.json file, or a list of dicts with prompt (qu
         out.append({**c, 'response': resp})
     return out
 
+# %% ../nbs/11_finetune.ipynb #dcf5eded
 def end_of_turn_id(tok)->int|None:
     "The token that closes an assistant turn in `tok`'s chat template (else EOS)"
     if has_chat_template(tok):
@@ -66,6 +67,7 @@ def encode_example(tok, conv, # a conversation with a response
     ids = (ids + ([eot] if eot is not None else []))[:max_len]
     return ids, [-100] * n_prompt + ids[n_prompt:]
 
+# %% ../nbs/11_finetune.ipynb #6632c017
 def collate(examples:list[tuple[list[int], list[int]]], # from `encode_example`
             pad_id:int, device=None)->dict:
     "A right-padded batch with `labels` (-100 on prompt and padding)"
@@ -196,7 +198,7 @@ class FinetuneResult:
         last = f', last loss={self.losses[-1][1]:.4g}' if self.losses else ''
         return f'FinetuneResult({str(self.adapter_dir)!r}, steps={self.steps}{last}{dp})'
 
-# %% ../nbs/11_finetune.ipynb #f55497bb
+# %% ../nbs/11_finetune.ipynb #0d0660b6
 def _steer_meta(steer, layer, coef, mode)->dict|None:
     if steer is None: return None
     name = steer.name if isinstance(steer, PersonaVector) else 'vector'
@@ -212,6 +214,7 @@ def _step_indices(n:int, cfg:TrainConfig, step:int, q:float|None)->torch.Tensor:
     i = step % per_epoch
     return torch.randperm(n, generator=seeded(step // per_epoch))[i * cfg.batch_size:(i + 1) * cfg.batch_size]
 
+# %% ../nbs/11_finetune.ipynb #9ff49f54
 def _checkpoints(out:Path)->list[Path]:
     d = out/'checkpoints'
     return sorted(p for p in d.glob('step-*') if (p/'state.pt').exists()) if d.is_dir() else []
