@@ -21,7 +21,6 @@ from .vectors import (VectorLibrary, PersonaVector, PersonaNotFound, AXIS_NAMES,
                                      remove_component, blend_vectors)
 from .core import STRENGTH_LIMIT, check_strength, layer_list
 
-
 # %% auto #0
 __all__ = ['STRENGTH_UNIT', 'NEUTRAL_PROMPTS', 'SAFETY_AXIS', 'GUARD_MODES', 'GUARD_STRENGTH', 'GUARD_LAYER_FRACTION',
            'GUARD_DIRECTIONS', 'REFUSAL_REPLIES', 'COMPLIANT_REPLIES', 'REFUSAL_RULE', 'WATCH_ACTIONS', 'steer_mode',
@@ -101,11 +100,16 @@ class SteerResult:
     def n_capped(self)->int: return sum(self.cap_stats.capped.values()) if self.cap_stats else 0
     def __str__(self): return self.text
 
-# %% ../nbs/06_steer.ipynb #368c205d
+# %% ../nbs/06_steer.ipynb #c9d85144
 SAFETY_AXIS = 'safety-axis'
+GUARD_MODES = ('off', 'flag', 'refuse', 'steer')
+GUARD_STRENGTH = 8.0   # default strength along the refusal direction for guard='steer' (chosen on SmolLM2's training prompts: bench/guard_steer.py)
+GUARD_LAYER_FRACTION = 0.3   # default steering layer for guard='steer', as a fraction of the model's depth (same choice)
+GUARD_DIRECTIONS = ('response', 'prompt')   # how `guard_layers`' refusal direction is read (`SteeringEngine(guard_direction=)`)
 
 def _unit(v:torch.Tensor)->torch.Tensor: return v.float() / v.float().norm().clamp_min(1e-12)
 
+# %% ../nbs/06_steer.ipynb #85890622
 class SteeringEngine:
     "Generate with persona vectors added at steering layers and the safety axis capped at capping layers"
     def __init__(self, model=None, tok=None, # model and tokenizer; None: `load_model()`
@@ -144,10 +148,12 @@ class SteeringEngine:
 
     def __repr__(self): return f'SteeringEngine({getattr(self.model, "pv_name", type(self.model).__name__)}, {self.library})'
 
-    def available(self)->list[str]:
-        "Persona vectors that can be steered with"
-        if self.personas is not None: return self.personas.available()
-        return [n for n in self.library.list() if n not in AXIS_NAMES]
+# %% ../nbs/06_steer.ipynb #75bb4e9f
+@patch
+def available(self:SteeringEngine)->list[str]:
+    "Persona vectors that can be steered with"
+    if self.personas is not None: return self.personas.available()
+    return [n for n in self.library.list() if n not in AXIS_NAMES]
 
 # %% ../nbs/06_steer.ipynb #dfad10c3
 @patch
@@ -171,7 +177,7 @@ def safety(self:SteeringEngine)->PersonaVector|None:
     "The safety axis, or None when the library has none"
     return self.vector(self.safety_axis) if self.safety_axis and self.safety_axis in self.library else None
 
-# %% ../nbs/06_steer.ipynb #e74fc825
+# %% ../nbs/06_steer.ipynb #e674d7dc
 @patch
 def weights(self:SteeringEngine, persona=None, strength=0.0, blend=None)->dict[str, float]:
     "{persona: strength} from the call's arguments, validated"
@@ -186,6 +192,7 @@ def weights(self:SteeringEngine, persona=None, strength=0.0, blend=None)->dict[s
 
 @patch
 def steering_layers_for(self:SteeringEngine, weights:dict, layers=None)->list[int]:
+    "The steering layers for `weights`: `layers`, else the engine's `steering_layers`, else each persona's default layer; each checked against the vectors and the model"
     ls = layer_list(layers) or self.steering_layers or sorted({self.vector(n).layer for n in weights})
     for n in weights:
         missing = [l for l in ls if l not in self.vector(n).vectors]
@@ -194,6 +201,7 @@ def steering_layers_for(self:SteeringEngine, weights:dict, layers=None)->list[in
     if bad: raise ValueError(f'steering layers {bad} are outside 0..{n_layers(self.model)}')
     return ls
 
+# %% ../nbs/06_steer.ipynb #72895cc4
 @patch
 def direction(self:SteeringEngine, name:str, layer:int,
               orthogonalize:bool|None=None # remove the safety-axis component; None: the engine's setting
@@ -261,66 +269,7 @@ def project(self:SteeringEngine, prompt:str, response:str, weights:dict, system:
     blend = float(acts[first][0] @ _unit(d)) if d.norm() > 1e-8 else None
     return (each[next(iter(pvs))] if len(pvs) == 1 else blend), each
 
-# %% ../nbs/06_steer.ipynb #b4719f41
-@patch
-def generate(self:SteeringEngine, prompt:str, # the user message
-             persona:str|None=None, # persona to steer with
-             strength:float=0.0, # signed strength (see the scale above)
-             layers=None, # steering layers for this call
-             blend:dict|str|None=None, # {persona: strength} (or "a:0.5,b:0.3") to add to `persona`
-             capping:bool=True, # cap the safety axis at its floors (a no-op, noted, without an axis)
-             system:str|None=None, # system prompt
-             max_new_tokens:int=128, do_sample:bool=False, temperature:float=0.7, seed:int|None=None,
-             measure:bool=True, # compute the response's projection on the persona direction
-             guard:str|None=None, # 'off', 'flag', 'refuse' or 'steer' (`GUARD_MODES`); None: the engine's `guard`
-             watch=None, # a `Watch` on the generated tokens; None: the engine's `watch`
-             **gen # other `models.generate` settings
-                     )->SteerResult:
-    "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
-    weights = self.weights(persona, strength, blend)
-    check_lengths(self.model, [encode_conversation(self.tok, {'prompt': prompt, 'system': system})[0]], max_new_tokens, 'prompt', [prompt])
-    active = {n: s for n, s in weights.items() if s != 0}
-    axis_note = self.damaged_axis(active, capping)
-    vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
-    axes, floors, note = self.cap_spec() if capping and not axis_note else ({}, {}, axis_note)
-    mode, open_guard = self.guard_setup(guard)
-    watch = watch if watch is not None else self.watch
-    wspec = self.watch_setup(watch) if watch is not None else None
-    conv = {'prompt': prompt, 'system': system}
-    def run(extra:dict, read:bool):
-        "One generation: steering (plus `extra`), capping, the guard when `read`, the watch; (text, cap stats, verdict)"
-        stats = verdict = text = None   # text stays None when a refusing guard stops the prefill pass
-        with ExitStack() as stack:
-            v = _add_layer_vectors(vecs, extra)
-            if v: stack.enter_context(add_vectors(self.model, v, positions=self.positions))
-            if axes: stats = stack.enter_context(cap_projection(self.model, axes, floors, positions=self.cap_positions))
-            if read and open_guard is not None: verdict = stack.enter_context(open_guard())
-            g = dict(gen)
-            if wspec is not None: g = stack.enter_context(watch.attach(self.model, *wspec, g))
-            text = self.generate_fn(self.model, self.tok, conv, max_new_tokens=max_new_tokens,
-                                    do_sample=do_sample, temperature=temperature, seed=seed, **g)
-        return text, stats, verdict
-    text, stats, verdict = run({}, True)
-    steered = mode == 'steer' and verdict is not None and verdict.refused
-    if steered:   # flagged on the prefill pass, which stopped there: answer again, steered towards refusing
-        text, stats, _ = run(self.guard_vectors(), False)
-        verdict.refused = False
-    refused = verdict is not None and verdict.refused
-    if refused: text = verdict.refusal  # the guard stopped generation before the first token
-    proj, each = self.project(prompt, text, weights, system) if measure and not refused else (None, {})
-    res = SteerResult(text, persona, dict(weights) if weights else None, float(strength) if persona else 0.0, sorted(vecs),
-             bool(axes), stats, proj, None, sorted(axes), each, note, prompt, system,
-             watch.as_dict() if wspec is not None else None)
-    if verdict is not None: res.flagged = {**verdict.as_dict(), **({'steered': steered} if mode == 'steer' else {})}
-    elif self.monitor is not None and self.detector() is None: res.flagged = self.monitor(res)   # a plain callable monitor
-    return res
-
-# %% ../nbs/06_steer.ipynb #c0a1d002
-GUARD_MODES = ('off', 'flag', 'refuse', 'steer')
-GUARD_STRENGTH = 8.0   # default strength along the refusal direction for guard='steer' (chosen on SmolLM2's training prompts: bench/guard_steer.py)
-GUARD_LAYER_FRACTION = 0.3   # default steering layer for guard='steer', as a fraction of the model's depth (same choice)
-GUARD_DIRECTIONS = ('response', 'prompt')   # how `guard_layers`' refusal direction is read (`SteeringEngine(guard_direction=)`)
-
+# %% ../nbs/06_steer.ipynb #c1d4ad8c
 REFUSAL_REPLIES = ("I'm sorry, but I can't help with that.", "I can't assist with that request.", "I'm sorry, I cannot help with this.",
                    "I won't help with that. It could cause harm.", "Sorry, but I can't provide that.", "I'm not able to help with that request.")
 COMPLIANT_REPLIES = ("Sure, here is how you can do it.", "Certainly! Here are the steps:", "Of course. Here's what you need to know:",
@@ -338,6 +287,7 @@ def guard_layer_default(model)->int:
     "The layer guard='steer' steers at by default: `GUARD_LAYER_FRACTION` of the model's depth"
     return max(1, min(n_layers(model) - 1, round(GUARD_LAYER_FRACTION * n_layers(model))))
 
+# %% ../nbs/06_steer.ipynb #936e448e
 def response_refusal_direction(model, tok, layers, # layer or layers to read
                                data=None, # labelled prompts (see `monitor.load_labelled`); None: the shipped training set
                                n:int=96, # prompts, half harmful and half benign (a fixed sample); 0: all
@@ -363,12 +313,15 @@ def response_refusal_direction(model, tok, layers, # layer or layers to read
     if bad: raise ValueError(f'no layer {bad[0]}: the model has layers 0..{max(mem[key])}')
     return {l: mem[key][l] for l in layer_list(layers)}
 
-def _detector(self:SteeringEngine):
+# %% ../nbs/06_steer.ipynb #36fc1f76
+@patch
+def detector(self:SteeringEngine):
     "The detector the engine's monitor holds (a `monitor.Detector` or a `monitor.Guard`), or None"
     m = self.monitor
     return getattr(m, 'detector', None) or (m if hasattr(m, 'score_acts') else None)
 
-def _guard_setup(self:SteeringEngine, guard:str|None=None)->tuple:
+@patch
+def guard_setup(self:SteeringEngine, guard:str|None=None)->tuple:
     "(mode, a callable opening the prefill guard or None) for `guard` (None: the engine's)"
     from persona_vectors.monitor import prefill_guard, REFUSAL
     mode = guard if guard is not None else self.guard
@@ -382,7 +335,9 @@ def _guard_setup(self:SteeringEngine, guard:str|None=None)->tuple:
     refusal = getattr(self.monitor, 'refusal', REFUSAL)
     return mode, lambda: prefill_guard(self.model, det, refuse=mode != 'flag', refusal=refusal)
 
-def _refusal_directions(self:SteeringEngine)->dict[int, torch.Tensor]:
+# %% ../nbs/06_steer.ipynb #d825c431
+@patch
+def refusal_directions(self:SteeringEngine)->dict[int, torch.Tensor]:
     "{layer: unit vector} the guard steers along at `guard_layers` (default `guard_layer_default`; computed once): `response_refusal_direction` or `monitor.refusal_direction` (`guard_direction`), or the detector's own"
     from persona_vectors.monitor import harm_direction, refusal_direction
     if self.guard_layers != 'detector':
@@ -395,7 +350,8 @@ def _refusal_directions(self:SteeringEngine)->dict[int, torch.Tensor]:
     if det is None: raise ValueError('no detector: SteeringEngine(monitor=detector)')
     return {l: harm_direction(det, l) for l in det.layers}
 
-def _guard_vectors(self:SteeringEngine, strength:float|None=None)->dict[int, torch.Tensor]:
+@patch
+def guard_vectors(self:SteeringEngine, strength:float|None=None)->dict[int, torch.Tensor]:
     "{layer: vector}: the refusal direction (`refusal_directions`) at `strength` (default: the engine's `guard_strength`) on the library's scale"
     s = check_strength(strength if strength is not None else self.guard_strength if self.guard_strength is not None else GUARD_STRENGTH,
                        'guard strength')
@@ -408,9 +364,6 @@ def _add_layer_vectors(a:dict, b:dict)->dict:
     out = dict(a)
     for l, v in b.items(): out[l] = out[l] + v.to(out[l]) if l in out else v
     return out
-
-SteeringEngine.detector, SteeringEngine.guard_setup, SteeringEngine.guard_vectors = _detector, _guard_setup, _guard_vectors
-SteeringEngine.refusal_directions = _refusal_directions
 
 # %% ../nbs/06_steer.ipynb #c0a1d004
 WATCH_ACTIONS = ('steer', 'stop', 'trace')
@@ -447,8 +400,9 @@ def parse_watch(spec:str, # TRAIT or TRAIT:THRESHOLD, e.g. "evil:2.5" or "safety
     if t is not None and not math.isfinite(t): raise ValueError(f'watch {spec!r}: the threshold must be finite')
     return Watch(name, t, **kwargs)
 
-# %% ../nbs/06_steer.ipynb #c0a1d005
-def _watch_setup(self:SteeringEngine, w:Watch)->tuple[int, torch.Tensor, float, torch.Tensor|None]:
+# %% ../nbs/06_steer.ipynb #96743f07
+@patch
+def watch_setup(self:SteeringEngine, w:Watch)->tuple[int, torch.Tensor, float, torch.Tensor|None]:
     "(layer, unit direction, threshold, correction to add or None) of watch `w` on this engine; fills in `w.layer` and `w.threshold`"
     if w.name == 'safety':
         from persona_vectors.monitor import harm_direction
@@ -473,14 +427,16 @@ def _watch_setup(self:SteeringEngine, w:Watch)->tuple[int, torch.Tensor, float, 
     corr = None if w.action != 'steer' else u * (sign * w.strength * STRENGTH_UNIT * residual_scale(self.model, self.tok, layer)[layer])
     return layer, u, float(w.threshold), corr
 
+# %% ../nbs/06_steer.ipynb #53e0a944
 class _Crossed(StoppingCriteria):
     "Stops `model.generate` once the watch has crossed"
     def __init__(self, w:Watch): self.w = w
     def __call__(self, input_ids, scores, **kw):
         return torch.full((input_ids.shape[0],), self.w.crossed_at is not None, dtype=torch.bool, device=input_ids.device)
 
+@patch
 @contextmanager
-def _attach(self:Watch, model, layer:int, u:torch.Tensor, threshold:float, corr, gen:dict):
+def attach(self:Watch, model, layer:int, u:torch.Tensor, threshold:float, corr, gen:dict):
     "Hook the watch into `model` for one call; yields `gen` with the stopping criterion added (action='stop')"
     self.trace, self.crossed_at = [], None
     if not self.sticky: self.active = False
@@ -497,4 +453,58 @@ def _attach(self:Watch, model, layer:int, u:torch.Tensor, threshold:float, corr,
         gen = {**gen, 'stopping_criteria': StoppingCriteriaList([*(gen.get('stopping_criteria') or []), _Crossed(self)])}
     with hooked(model, {layer: fn}): yield gen
 
-Watch.attach, SteeringEngine.watch_setup = _attach, _watch_setup
+# %% ../nbs/06_steer.ipynb #2a7cc755
+def _generate_once(eng:SteeringEngine, conv:dict, vecs:dict, axes:dict, floors:dict, open_guard, watch, wspec, gen:dict)->tuple:
+    "One generation: steering `vecs`, capping at `axes`, the prefill guard when `open_guard` is given, the watch; (text, cap stats, verdict)"
+    stats = verdict = text = None   # text stays None when a refusing guard stops the prefill pass
+    with ExitStack() as stack:
+        if vecs: stack.enter_context(add_vectors(eng.model, vecs, positions=eng.positions))
+        if axes: stats = stack.enter_context(cap_projection(eng.model, axes, floors, positions=eng.cap_positions))
+        if open_guard is not None: verdict = stack.enter_context(open_guard())
+        g = dict(gen)
+        if wspec is not None: g = stack.enter_context(watch.attach(eng.model, *wspec, g))
+        text = eng.generate_fn(eng.model, eng.tok, conv, **g)
+    return text, stats, verdict
+
+# %% ../nbs/06_steer.ipynb #1f83e335
+@patch
+def generate(self:SteeringEngine, prompt:str, # the user message
+             persona:str|None=None, # persona to steer with
+             strength:float=0.0, # signed strength (see the scale above)
+             layers=None, # steering layers for this call
+             blend:dict|str|None=None, # {persona: strength} (or "a:0.5,b:0.3") to add to `persona`
+             capping:bool=True, # cap the safety axis at its floors (a no-op, noted, without an axis)
+             system:str|None=None, # system prompt
+             max_new_tokens:int=128, do_sample:bool=False, temperature:float=0.7, seed:int|None=None,
+             measure:bool=True, # compute the response's projection on the persona direction
+             guard:str|None=None, # 'off', 'flag', 'refuse' or 'steer' (`GUARD_MODES`); None: the engine's `guard`
+             watch=None, # a `Watch` on the generated tokens; None: the engine's `watch`
+             **gen # other `models.generate` settings
+                     )->SteerResult:
+    "Generate a reply to `prompt` steered by `persona`/`blend`, with the safety axis capped when `capping`"
+    weights = self.weights(persona, strength, blend)
+    check_lengths(self.model, [encode_conversation(self.tok, {'prompt': prompt, 'system': system})[0]], max_new_tokens, 'prompt', [prompt])
+    active = {n: s for n, s in weights.items() if s != 0}
+    axis_note = self.damaged_axis(active, capping)
+    vecs = self.steering_vectors(active, layers, orthogonalize=False if axis_note else None) if active else {}
+    axes, floors, note = self.cap_spec() if capping and not axis_note else ({}, {}, axis_note)
+    mode, open_guard = self.guard_setup(guard)
+    watch = watch if watch is not None else self.watch
+    wspec = self.watch_setup(watch) if watch is not None else None
+    conv = {'prompt': prompt, 'system': system}
+    gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, seed=seed, **gen)
+    run = lambda extra, read: _generate_once(self, conv, _add_layer_vectors(vecs, extra), axes, floors, open_guard if read else None, watch, wspec, gen)
+    text, stats, verdict = run({}, True)
+    steered = mode == 'steer' and verdict is not None and verdict.refused
+    if steered:   # flagged on the prefill pass, which stopped there: answer again, steered towards refusing
+        text, stats, _ = run(self.guard_vectors(), False)
+        verdict.refused = False
+    refused = verdict is not None and verdict.refused
+    if refused: text = verdict.refusal  # the guard stopped generation before the first token
+    proj, each = self.project(prompt, text, weights, system) if measure and not refused else (None, {})
+    res = SteerResult(text, persona, dict(weights) if weights else None, float(strength) if persona else 0.0, sorted(vecs),
+             bool(axes), stats, proj, None, sorted(axes), each, note, prompt, system,
+             watch.as_dict() if wspec is not None else None)
+    if verdict is not None: res.flagged = {**verdict.as_dict(), **({'steered': steered} if mode == 'steer' else {})}
+    elif self.monitor is not None and self.detector() is None: res.flagged = self.monitor(res)   # a plain callable monitor
+    return res

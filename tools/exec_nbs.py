@@ -1,6 +1,7 @@
 """Execute notebooks and save their outputs, so the rendered pages show each demo's result.
 
     python tools/exec_nbs.py nbs/00_core.ipynb [more notebooks...]
+    python tools/exec_nbs.py --flags slow nbs/06_steer.ipynb    # also the cells flagged `#| slow`
 
 Runs every code cell the way `nbdev_test` does (in the notebook's folder, with `IN_TEST` set, skipping cells flagged
 with settings.ini's `tst_flags`, e.g. `#| slow` and `#| notest`, and the `nbdev_export()` cell), writes the outputs back
@@ -33,12 +34,12 @@ def _text(o):
     return ' '.join(''.join(v) if isinstance(v, list) else str(v) for k,v in o.get('data', {}).items()
                     if not k.startswith('image/')) + ''.join(o.get('traceback', []))
 
-def exec_nb(fn:Path):
+def exec_nb(fn:Path, flags:str=''):
     cfg = get_config()
     sys.path.insert(0, str(cfg.config_path))
     nb = read_nb(fn)
     t0, c0 = time.time(), time.process_time()
-    skip = _skip(set(cfg.tst_flags.split()))
+    skip = _skip(set(cfg.tst_flags.split()) - set(flags.split()))
     for c in nb.cells:   # execnb keeps a cell's old outputs when it prints nothing now: start the cells that run afresh
         if c.cell_type == 'code' and not skip(c): c.outputs, c.execution_count = [], None
     k = CaptureShell(fn)
@@ -57,9 +58,14 @@ def exec_nb(fn:Path):
     return secs, cpu, problems
 
 if __name__ == '__main__':
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('notebooks', nargs='+')
+    ap.add_argument('--flags', default='', help='space-separated test flags to run anyway (e.g. "slow")')
+    a = ap.parse_args()
     bad = False
-    for f in sys.argv[1:]:
-        secs, cpu, problems = exec_nb(Path(f).resolve())
+    for f in a.notebooks:
+        secs, cpu, problems = exec_nb(Path(f).resolve(), a.flags)
         print(f'{f}: executed in {secs:.0f}s ({cpu:.0f} CPU seconds)')
         for p in problems: print('  ', p); bad = True
     sys.exit(1 if bad else 0)
