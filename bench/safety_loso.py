@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from persona_vectors.monitor import (make_detector, load_labelled, labelled_sources, shipped_safety, ProbeDetector, TwoVectorMonitor,
-                                     Detector, DETECTORS, default_layers, cross_validate_layers, best_layer, detection_metrics)
+                                     Detector, DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
 from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
 from persona_vectors.extract import load_prompts
 from persona_vectors.core import data_dir
@@ -54,26 +54,28 @@ class ProbeUnweighted(ProbeDetector):
 def fractions(L, fr): return sorted({min(L, max(1, round(f * L))) for f in fr})
 
 def candidates(L):
-    "name: (make, reading, privacy/stereotype rows in training?); cheapest first"
-    D = default_layers(L)
+    "name: (make, reading, privacy/stereotype rows in training?); every probe with class weights, 5% false alarms"
+    cfg = default_config()
+    B5, B7, B3 = fractions(L, (0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.8, 0.9, 1.0))
+    probe = lambda layers, C, reading='last': (lambda: make_detector('probe', layers, reading, C=C, **FPR5))
     return {
-        'default': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', True),
-        'without privacy/stereotype rows': (lambda: make_detector('probe', D, C=0.1, **FPR5), 'last', False),
-        'two-vector': (lambda: make_detector('two-vector', D, **FPR5), 'last', True),
-        'diff-mean': (lambda: make_detector('diff-mean', D, **FPR5), 'last', True),
-        'reading mean': (lambda: make_detector('probe', D, 'mean', C=0.1, **FPR5), 'mean', True),
-        'reading last+mean': (lambda: make_detector('probe', D + [1000 + l for l in D], C=0.1, **FPR5), 'both', True),
-        'layers 0.8-1.0': (lambda: make_detector('probe', fractions(L, (0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', True),
-        'layers 0.4-1.0': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.1, **FPR5), 'last', True),
-        'C=0.003': (lambda: make_detector('probe', D, C=0.003, **FPR5), 'last', True),
-        'C=0.01': (lambda: make_detector('probe', D, C=0.01, **FPR5), 'last', True),
-        'C=0.03': (lambda: make_detector('probe', D, C=0.03, **FPR5), 'last', True),
-        'C=0.3': (lambda: make_detector('probe', D, C=0.3, **FPR5), 'last', True),
-        'layers 0.4-1.0, C=0.01': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.01, **FPR5), 'last', True),
-        'layers 0.4-1.0, C=0.03': (lambda: make_detector('probe', fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), C=0.03, **FPR5), 'last', True),
-        'unweighted classes': (lambda: ProbeUnweighted(D, C=0.1, **FPR5), 'last', True),
-        'ensemble probe+two-vector': (lambda: Ensemble(D, C=0.1, w=0.5, **FPR5), 'last', True),
-        'ensemble probe+0.25 two-vector': (lambda: Ensemble(D, C=0.1, w=0.25, **FPR5), 'last', True),
+        'default': (lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], **FPR5, **cfg['params']), cfg['reading'], True),
+        'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', False),   # the default before this script's last run
+        'layers 0.6-1.0, C=0.1': (probe(B5, 0.1), 'last', True),
+        'layers 0.6-1.0, C=0.003': (probe(B5, 0.003), 'last', True),
+        'layers 0.6-1.0, C=0.01': (probe(B5, 0.01), 'last', True),
+        'layers 0.6-1.0, C=0.03': (probe(B5, 0.03), 'last', True),
+        'layers 0.6-1.0, C=0.3': (probe(B5, 0.3), 'last', True),
+        'layers 0.4-1.0, C=0.1': (probe(B7, 0.1), 'last', True),
+        'layers 0.4-1.0, C=0.01': (probe(B7, 0.01), 'last', True),
+        'layers 0.8-1.0, C=0.1': (probe(B3, 0.1), 'last', True),
+        'reading mean, layers 0.6-1.0, C=0.1': (probe(B5, 0.1, 'mean'), 'mean', True),
+        'reading last+mean, layers 0.6-1.0, C=0.1': (probe(B5 + [1000 + l for l in B5], 0.1), 'both', True),
+        'two-vector, layers 0.6-1.0': (lambda: make_detector('two-vector', B5, **FPR5), 'last', True),
+        'diff-mean, layers 0.6-1.0': (lambda: make_detector('diff-mean', B5, **FPR5), 'last', True),
+        'unweighted classes, layers 0.6-1.0, C=0.1': (lambda: ProbeUnweighted(B5, C=0.1, **FPR5), 'last', True),
+        'ensemble probe+two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.5, **FPR5), 'last', True),
+        'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', True),
     }
 
 def view(S, reading):
@@ -117,7 +119,7 @@ def main():
     convs, y, src = load_benchmark()
     train_convs, train_y = load_labelled(shipped_safety('train'))
     ex_convs, ex_y = load_labelled(EXTRA)
-    ex_g = np.array(['extra_' + s for s in labelled_sources(EXTRA)])
+    ex_g = labelled_sources(EXTRA)   # their own sources, as in `monitor.shipped_training()`
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.exists() else {}
     for name in a.models:

@@ -642,8 +642,8 @@ def summarize(table:pd.DataFrame # a `per_source` table (one rule)
 
 # %% ../nbs/04_monitor.ipynb #cb099f4f
 DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
-DEFAULT_LAYER_FRACTIONS = (0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
-DEFAULT_PARAMS = {'C': 0.1}   # the method's own settings (same study)
+DEFAULT_LAYER_FRACTIONS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
+DEFAULT_PARAMS = {'C': 0.03}   # the method's own settings (same study)
 
 def default_layers(n_layers:int # the model's number of blocks
                   )->list[int]:
