@@ -59,8 +59,8 @@ def candidates(L):
     B5, B7, B3 = fractions(L, (0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.8, 0.9, 1.0))
     probe = lambda layers, C, reading='last': (lambda: make_detector('probe', layers, reading, C=C, **FPR5))
     return {
-        'default': (lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], **FPR5, **cfg['params']), cfg['reading'], True),
-        'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', False),   # the default before this script's last run
+        'default': (lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], calibration=cfg['calibration'], target_fpr=cfg['target_fpr'], **cfg['params']), cfg['reading'], True),
+        'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', False),   # the default before the privacy/stereotype rows and this comparison
         'layers 0.6-1.0, C=0.1': (probe(B5, 0.1), 'last', True),
         'layers 0.6-1.0, C=0.003': (probe(B5, 0.003), 'last', True),
         'layers 0.6-1.0, C=0.01': (probe(B5, 0.01), 'last', True),
