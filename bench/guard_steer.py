@@ -120,6 +120,24 @@ def overhead(d:pd.DataFrame)->dict:
             'median_cpu_ms_per_token_steer': statistics.median(p['cpu_ms_per_token_steer'] for p in per),
             'median_extra_cpu_pct': statistics.median(p['extra_pct'] for p in per)}
 
+def engine_check(eng, df:pd.DataFrame, n_engine:int, n:int, repeats:int)->dict:
+    "Through the engine: `n_engine` unflagged benign and as many flagged harmful prompts of `df`, guard off against steer"
+    unfl = df[(df.label == 0) & ~df.flagged].prompt.tolist()[:n_engine]
+    fl = df[(df.label == 1) & df.flagged].prompt.tolist()[:n_engine]
+    er = pd.DataFrame(engine_runs(eng, unfl + fl, n, repeats))
+    er['unflagged'] = er.prompt.isin(unfl)
+    pair = er.pivot_table(index=['rep', 'prompt'], columns='guard', values='text', aggfunc='first')
+    st = er[er.guard == 'steer'].set_index(['rep', 'prompt'])
+    same = (pair['off'] == pair['steer'])
+    engine = {'unflagged_prompts': len(unfl), 'flagged_prompts': len(fl),
+              'unflagged_identical': f"{int(same[st.unflagged].sum())} of {int(st.unflagged.sum())} replies byte-identical (guard off vs steer)",
+              'unflagged_flagged_by_engine': int(st[st.unflagged].flagged.sum()), 'flagged_flagged_by_engine': int(st[~st.unflagged].flagged.sum()),
+              'steer_equals_batched': int(sum(er[(er.guard == 'steer') & ~er.unflagged].apply(lambda r: r.text == df[df.prompt == r.prompt].steer.iloc[0], axis=1))),
+              'overhead_unflagged': overhead(er[er.unflagged]), 'overhead_all': overhead(er)}
+    print(f"  engine: {engine['unflagged_identical']}; extra CPU per token: unflagged {engine['overhead_unflagged']['median_extra_cpu_pct']:+.1f}%, "
+          f"all {engine['overhead_all']['median_extra_cpu_pct']:+.1f}%", flush=True)
+    return engine
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--n-harmful', type=int, default=100); ap.add_argument('--n-benign', type=int, default=100)
@@ -131,6 +149,8 @@ def main():
     ap.add_argument('--unflagged-grid', action='store_true', help="the grid's prompts unscored (no detector needed)")
     ap.add_argument('--n-engine', type=int, default=4, help='unflagged prompts (and as many flagged) through the engine')
     ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--engine-only', action='store_true',
+                    help="only the engine check, on the prompts of the last run's .rows.jsonl; written to --out as engine_quiet_machine")
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'guard_steer.json'))
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -148,10 +168,15 @@ def main():
     eng = SteeringEngine(model, tok, VectorLibrary(tempfile.mkdtemp()), monitor=det)   # empty library: nothing to cap; the guard's defaults
     layer = guard_layer_default(model)
     print(f'detector: {det}; guard: layer {layer} of {n_layers(model)}, strength {GUARD_STRENGTH:g}, direction {eng.guard_direction!r}', flush=True)
-    grid = None if a.no_grid else choose(eng, [int(x) for x in a.layers.split(',')], [float(x) for x in a.strengths.split(',')],
+    grid = None if a.no_grid or a.engine_only else choose(eng, [int(x) for x in a.layers.split(',')], [float(x) for x in a.strengths.split(',')],
                                          a.n_choose, a.max_new_tokens, a.batch_size)
     if a.grid_only:
         Path(a.out).with_name(Path(a.out).stem + '_grid.json').write_text(json.dumps(grid, indent=1)); return
+    if a.engine_only:
+        out = Path(a.out); res = json.loads(out.read_text())
+        res['engine_quiet_machine'] = engine_check(eng, pd.read_json(out.with_suffix('.rows.jsonl'), lines=True), a.n_engine, a.max_new_tokens, a.repeats)
+        res['engine_quiet_machine']['detector'] = repr(det)
+        out.write_text(json.dumps(res, indent=1, default=str)); return
     if grid: print(f"grid picks {grid['chosen']}; library default: layer {layer}, strength {GUARD_STRENGTH:g}", flush=True)
     adv_c, adv_y = load_labelled(shipped_safety('adversarial'))
     bench = [r for r in load_prompts(shipped_safety('benchmark')) if not r['source'].startswith('project_adversarial')]
@@ -170,21 +195,7 @@ def main():
                              refuses_off=refuses(o), refuses_steer=refuses(g), fluent_steer=fluent(g)))
         print(f'  {name}: {len(items)} prompts, {sum(flags)} flagged, CPU so far {time.process_time() - c_start:.0f} s', flush=True)
     df = pd.DataFrame(rows)
-    # through the engine: unflagged prompts (benign, not flagged above) and flagged harmful ones, off against steer
-    unfl = df[(df.label == 0) & ~df.flagged].prompt.tolist()[:a.n_engine]
-    fl = df[(df.label == 1) & df.flagged].prompt.tolist()[:a.n_engine]
-    er = pd.DataFrame(engine_runs(eng, unfl + fl, a.max_new_tokens, a.repeats))
-    er['unflagged'] = er.prompt.isin(unfl)
-    pair = er.pivot_table(index=['rep', 'prompt'], columns='guard', values='text', aggfunc='first')
-    st = er[er.guard == 'steer'].set_index(['rep', 'prompt'])
-    same = (pair['off'] == pair['steer'])
-    engine = {'unflagged_prompts': len(unfl), 'flagged_prompts': len(fl),
-              'unflagged_identical': f"{int(same[st.unflagged].sum())} of {int(st.unflagged.sum())} replies byte-identical (guard off vs steer)",
-              'unflagged_flagged_by_engine': int(st[st.unflagged].flagged.sum()), 'flagged_flagged_by_engine': int(st[~st.unflagged].flagged.sum()),
-              'steer_equals_batched': int(sum(er[(er.guard == 'steer') & ~er.unflagged].apply(lambda r: r.text == df[df.prompt == r.prompt].steer.iloc[0], axis=1))),
-              'overhead_unflagged': overhead(er[er.unflagged]), 'overhead_all': overhead(er)}
-    print(f"  engine: {engine['unflagged_identical']}; extra CPU per token: unflagged {engine['overhead_unflagged']['median_extra_cpu_pct']:+.1f}%, "
-          f"all {engine['overhead_all']['median_extra_cpu_pct']:+.1f}%", flush=True)
+    engine = engine_check(eng, df, a.n_engine, a.max_new_tokens, a.repeats)
     def summary(d):
         h, b = d[d.label == 1], d[d.label == 0]
         f = lambda x: float(x.mean()) if len(x) else None
