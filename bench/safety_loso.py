@@ -29,7 +29,11 @@ from persona_vectors.core import data_dir
 
 CACHE = Path(tempfile.gettempdir())/'pv_benchmark_cache'
 LABELS = {'smollm2': 'SmolLM2-135M-Instruct', 'gemma3-270m': 'Gemma-3-270m'}
-EXTRA = shipped_safety('privacy_stereotypes')   # project-written privacy and stereotype requests, in the default's training mix since they won here
+PUBLIC = load_prompts(ROOT/'bench'/'data'/'public_training.jsonl')   # public red-team privacy/discrimination requests, benign advice and task prompts (bench/data/SOURCES.md); not in the default, since they lost here
+EXTRAS = {'privacy': shipped_safety('privacy_stereotypes'),   # project-written privacy and stereotype requests, in the default's training mix since they won here
+          'public': PUBLIC,
+          'public harmful': [r for r in PUBLIC if r['label'] == 'harmful'],
+          'public without advice': [r for r in PUBLIC if r['source'] != 'forbidden_questions_advice']}
 FPR5 = dict(calibration='fpr', target_fpr=0.05)
 
 class Ensemble(Detector):
@@ -54,28 +58,33 @@ class ProbeUnweighted(ProbeDetector):
 def fractions(L, fr): return sorted({min(L, max(1, round(f * L))) for f in fr})
 
 def candidates(L):
-    "name: (make, reading, privacy/stereotype rows in training?); every probe with class weights, 5% false alarms"
+    "name: (make, reading, extra training sets of `EXTRAS`); every probe with class weights, 5% false alarms"
     cfg = default_config()
     B5, B7, B3 = fractions(L, (0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.8, 0.9, 1.0))
     probe = lambda layers, C, reading='last': (lambda: make_detector('probe', layers, reading, C=C, **FPR5))
+    default = lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], calibration=cfg['calibration'], target_fpr=cfg['target_fpr'], **cfg['params'])
+    P = ('privacy',)
     return {
-        'default': (lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], calibration=cfg['calibration'], target_fpr=cfg['target_fpr'], **cfg['params']), cfg['reading'], True),
-        'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', False),   # the default before the privacy/stereotype rows and this comparison
-        'layers 0.6-1.0, C=0.1': (probe(B5, 0.1), 'last', True),
-        'layers 0.6-1.0, C=0.003': (probe(B5, 0.003), 'last', True),
-        'layers 0.6-1.0, C=0.01': (probe(B5, 0.01), 'last', True),
-        'layers 0.6-1.0, C=0.03': (probe(B5, 0.03), 'last', True),
-        'layers 0.6-1.0, C=0.3': (probe(B5, 0.3), 'last', True),
-        'layers 0.4-1.0, C=0.1': (probe(B7, 0.1), 'last', True),
-        'layers 0.4-1.0, C=0.01': (probe(B7, 0.01), 'last', True),
-        'layers 0.8-1.0, C=0.1': (probe(B3, 0.1), 'last', True),
-        'reading mean, layers 0.6-1.0, C=0.1': (probe(B5, 0.1, 'mean'), 'mean', True),
-        'reading last+mean, layers 0.6-1.0, C=0.1': (probe(B5 + [1000 + l for l in B5], 0.1), 'both', True),
-        'two-vector, layers 0.6-1.0': (lambda: make_detector('two-vector', B5, **FPR5), 'last', True),
-        'diff-mean, layers 0.6-1.0': (lambda: make_detector('diff-mean', B5, **FPR5), 'last', True),
-        'unweighted classes, layers 0.6-1.0, C=0.1': (lambda: ProbeUnweighted(B5, C=0.1, **FPR5), 'last', True),
-        'ensemble probe+two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.5, **FPR5), 'last', True),
-        'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', True),
+        'default': (default, cfg['reading'], P),
+        'default settings, with the public rows': (default, cfg['reading'], P + ('public',)),
+        'default settings, with the public harmful rows': (default, cfg['reading'], P + ('public harmful',)),
+        'default settings, with the public rows but the advice questions': (default, cfg['reading'], P + ('public without advice',)),
+        'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', ()),   # the default before the privacy/stereotype rows and this comparison
+        'layers 0.6-1.0, C=0.1': (probe(B5, 0.1), 'last', P),
+        'layers 0.6-1.0, C=0.003': (probe(B5, 0.003), 'last', P),
+        'layers 0.6-1.0, C=0.01': (probe(B5, 0.01), 'last', P),
+        'layers 0.6-1.0, C=0.03': (probe(B5, 0.03), 'last', P),
+        'layers 0.6-1.0, C=0.3': (probe(B5, 0.3), 'last', P),
+        'layers 0.4-1.0, C=0.1': (probe(B7, 0.1), 'last', P),
+        'layers 0.4-1.0, C=0.01': (probe(B7, 0.01), 'last', P),
+        'layers 0.8-1.0, C=0.1': (probe(B3, 0.1), 'last', P),
+        'reading mean, layers 0.6-1.0, C=0.1': (probe(B5, 0.1, 'mean'), 'mean', P),
+        'reading last+mean, layers 0.6-1.0, C=0.1': (probe(B5 + [1000 + l for l in B5], 0.1), 'both', P),
+        'two-vector, layers 0.6-1.0': (lambda: make_detector('two-vector', B5, **FPR5), 'last', P),
+        'diff-mean, layers 0.6-1.0': (lambda: make_detector('diff-mean', B5, **FPR5), 'last', P),
+        'unweighted classes, layers 0.6-1.0, C=0.1': (lambda: ProbeUnweighted(B5, C=0.1, **FPR5), 'last', P),
+        'ensemble probe+two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.5, **FPR5), 'last', P),
+        'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', P),
     }
 
 def view(S, reading):
@@ -118,8 +127,7 @@ def main():
     from persona_vectors.sweep import read_all
     convs, y, src = load_benchmark()
     train_convs, train_y = load_labelled(shipped_safety('train'))
-    ex_convs, ex_y = load_labelled(EXTRA)
-    ex_g = labelled_sources(EXTRA)   # their own sources, as in `monitor.shipped_training()`
+    extras = {k: (*load_labelled(v), labelled_sources(v)) for k, v in EXTRAS.items()}   # (convs, y, sources): each row's own source, as in `monitor.shipped_training()`
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.exists() else {}
     for name in a.models:
@@ -131,16 +139,16 @@ def main():
         L = model.config.num_hidden_layers
         C = candidates(L)
         todo = list(C) if a.candidates is None else a.candidates
-        if any(C[n][2] for n in todo): A['extra'] = read_all(model, tok, ex_convs)
+        for k in sorted({k for n in todo for k in C[n][2]}): A[k] = read_all(model, tok, extras[k][0])
         r = res.setdefault(label, {'n_layers': L, 'candidates': {}, 'protocol_a': None})
         for n in todo:
-            make, reading, add = C[n]
+            make, reading, added = C[n]
             t0 = time.process_time()
             tr = view(A['train'], reading)
             ea, ey, eg = tr, train_y, np.array(['shipped'] * len(train_y))
-            if add:
-                e = view(A['extra'], reading)
-                ea, ey, eg = {l: torch.cat([tr[l], e[l]]) for l in tr}, np.r_[train_y, ex_y], np.r_[eg, ex_g]
+            for k in added:
+                e = view(A[k], reading)
+                ea, ey, eg = {l: torch.cat([ea[l], e[l]]) for l in ea}, np.r_[ey, extras[k][1]], np.r_[eg, extras[k][2]]
             ls = make().layers
             with threadpool_limits(1):
                 tab = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg))
