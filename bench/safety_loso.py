@@ -42,7 +42,7 @@ class Ensemble(Detector):
     def __init__(self, layers, reading='last', C=0.1, w=0.5, **kw):
         super().__init__(layers, reading, **kw); self.C, self.w = C, w
     def _params(self): return dict(C=self.C, w=self.w)
-    def _fit(self, acts, y):
+    def _fit(self, acts, y, groups=None):
         self.p = ProbeDetector(self.layers, C=self.C); self.p._fit(acts, y)
         self.t = TwoVectorMonitor(self.layers); self.t._fit(acts, y)
         sp, st = self.p._score(acts), self.t._score(acts)
@@ -61,14 +61,19 @@ def candidates(L):
     "name: (make, reading, extra training sets of `EXTRAS`); every probe with class weights, 5% false alarms"
     cfg = default_config()
     B5, B7, B3 = fractions(L, (0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)), fractions(L, (0.8, 0.9, 1.0))
-    probe = lambda layers, C, reading='last': (lambda: make_detector('probe', layers, reading, C=C, **FPR5))
+    probe = lambda layers, C, reading='last', balance=0.0: (lambda: make_detector('probe', layers, reading, C=C, source_balance=balance, **FPR5))
     default = lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], calibration=cfg['calibration'], target_fpr=cfg['target_fpr'], **cfg['params'])
     P = ('privacy',)
     return {
         'default': (default, cfg['reading'], P),
-        'default settings, with the public rows': (default, cfg['reading'], P + ('public',)),
-        'default settings, with the public harmful rows': (default, cfg['reading'], P + ('public harmful',)),
-        'default settings, with the public rows but the advice questions': (default, cfg['reading'], P + ('public without advice',)),
+        'layers 0.4-1.0, C=0.03': (probe(B7, 0.03), 'last', P),   # the default before sources were weighted
+        'layers 0.4-1.0, C=0.03, sources weighted alike': (probe(B7, 0.03, balance=1.0), 'last', P),
+        'layers 0.4-1.0, C=0.03, sources weighted by 1/sqrt(size)': (probe(B7, 0.03, balance=0.5), 'last', P),
+        'layers 0.4-1.0, C=0.1, sources weighted by 1/sqrt(size)': (probe(B7, 0.1, balance=0.5), 'last', P),
+        'layers 0.4-1.0, C=0.01, sources weighted by 1/sqrt(size)': (probe(B7, 0.01, balance=0.5), 'last', P),
+        'layers 0.4-1.0, C=0.03, with the public rows': (probe(B7, 0.03), 'last', P + ('public',)),
+        'layers 0.4-1.0, C=0.03, with the public harmful rows': (probe(B7, 0.03), 'last', P + ('public harmful',)),
+        'layers 0.4-1.0, C=0.03, with the public rows but the advice questions': (probe(B7, 0.03), 'last', P + ('public without advice',)),
         'layers 0.6-1.0, C=0.1, without privacy/stereotype rows': (probe(B5, 0.1), 'last', ()),   # the default before the privacy/stereotype rows and this comparison
         'layers 0.6-1.0, C=0.1': (probe(B5, 0.1), 'last', P),
         'layers 0.6-1.0, C=0.003': (probe(B5, 0.003), 'last', P),

@@ -29,7 +29,7 @@ from .core import data_dir, layer_list
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
            'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
            'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
-           'TwoVectorMonitor', 'DiffMeanDetector', 'ProbeDetector', 'make_detector', 'load_detector',
+           'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'make_detector', 'load_detector',
            'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'refusal_direction', 'Refused',
            'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source', 'summarize', 'default_layers',
            'default_config', 'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate',
@@ -202,12 +202,12 @@ def fit_acts(self:Detector, acts:dict, # {layer: [n, hidden]} training activatio
     y = np.asarray(y)
     if set(np.unique(y).tolist()) != {0, 1}: raise ValueError(f'fitting needs both harmful and benign examples (labels present: {sorted(set(y.tolist()))})')
     if groups is not None and len(groups) != len(y): raise ValueError(f'{len(y)} examples but {len(groups)} groups')
-    self._fit(self._acts(acts), y)
+    self._fit(self._acts(acts), y, groups)
     if self.calibration == 'train' or np.bincount(y, minlength=2).min() < 2:   # too few for folds: in-sample
         self.calibration_scores = None
         return self._set_threshold(self._score(self._acts(acts)), y, 'training scores')
     by_source = groups is not None and _group_folds(y, groups, self.folds) is not None
-    s = self.out_of_fold_scores(acts, y, groups=groups if by_source else None)
+    s = self.out_of_fold_scores(acts, y, groups=groups)   # out-of-source folds when the sources allow them (`by_source`)
     self.calibration_scores = (s, y)   # kept (not saved) so that other threshold rules can be compared without refitting
     return self._set_threshold(s, y, 'out-of-source scores' if by_source else 'out-of-fold scores')
 
@@ -227,7 +227,7 @@ def predict_acts(self:Detector, acts:dict)->np.ndarray:
 class TwoVectorMonitor(Detector):
     "The research's detector: safe and dangerous mean activations; score = cos(h, dangerous) - cos(h, safe)"
     method = 'two-vector'
-    def _fit(self, acts, y):
+    def _fit(self, acts, y, groups=None):   # groups: unused
         self.safe = {l: a[y == 0].mean(0) for l, a in acts.items()}
         self.dangerous = {l: a[y == 1].mean(0) for l, a in acts.items()}
 
@@ -239,7 +239,7 @@ class TwoVectorMonitor(Detector):
 class DiffMeanDetector(Detector):
     "Projection on the unit difference of class means (harmful - benign), standardised per layer, averaged over layers"
     method = 'diff-mean'
-    def _fit(self, acts, y):
+    def _fit(self, acts, y, groups=None):   # groups: unused
         diff = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}
         self.direction = {l: d / d.norm().clamp_min(1e-12) for l, d in diff.items()}   # zero where the classes read the same
         proj = {l: acts[l] @ self.direction[l] for l in self.layers}
@@ -249,25 +249,40 @@ class DiffMeanDetector(Detector):
     def _score(self, acts):
         return np.mean([((acts[l] @ self.direction[l] - self.center[l]) / self.scale[l]).numpy() for l in self.layers], 0)
 
-# %% ../nbs/04_monitor.ipynb #7b6fccfb
+# %% ../nbs/04_monitor.ipynb #ef54e685
+def source_weights(y, # 0/1 labels
+                   groups, # the source of each example
+                   power:float=1.0 # 1: each source of a class weighs alike; 0.5: a source weighs as the square root of its size; 0: each example alike
+                  )->np.ndarray:
+    "Sample weights, 1/size**power for an example of a source (its rows of one class), scaled so that each class weighs half the total"
+    y = np.asarray(y)
+    _, inv, n = np.unique(np.char.add(np.char.add(np.asarray(groups).astype(str), '\x00'), y.astype(str)), return_inverse=True, return_counts=True)
+    w = 1.0 / n[inv] ** power
+    for c in (0, 1): w[y == c] *= 0.5 * len(y) / w[y == c].sum()
+    return w
+
+# %% ../nbs/04_monitor.ipynb #58945230
 class ProbeDetector(Detector):
     "L2-regularised logistic regression on standardised activations (several layers side by side); score = logit"
     method = 'probe'
     class_weight = 'balanced'   # scikit-learn's class_weight: each class counts alike, whatever the mix of the training set
     def __init__(self, layers, reading:str='last',
                  C:float=0.1, # inverse regularisation strength of scikit-learn's LogisticRegression
+                 source_balance:float=0.0, # when fitted with sources: the `power` of `source_weights` (0: each example alike)
                  **kwargs # calibration, target_fpr, folds (see `Detector`)
                 ):
         super().__init__(layers, reading, **kwargs)
-        self.C = float(C)
+        self.C, self.source_balance = float(C), float(source_balance)
 
-    def _params(self): return {'C': self.C}
+    def _params(self): return {'C': self.C, 'source_balance': self.source_balance}
 
-    def _fit(self, acts, y):
+    def _fit(self, acts, y, groups=None):
         X = torch.cat([acts[l] for l in self.layers], 1).double()
         mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
+        w = source_weights(y, groups, self.source_balance) if groups is not None and self.source_balance else None
         with threadpool_limits(1):   # small problems: threads only fight over the cores (30x slower on a busy 2-core machine)
-            clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000).fit(((X - mu) / sd).numpy(), y)
+            clf = LogisticRegression(C=self.C, class_weight=self.class_weight if w is None else None, max_iter=5000)
+            clf.fit(((X - mu) / sd).numpy(), y, sample_weight=w)
         w = torch.from_numpy(clf.coef_[0]) / sd   # folded back to raw activations: score = h @ w + bias
         H = acts[self.layers[0]].shape[1]
         self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
@@ -309,13 +324,14 @@ def calibrate_acts(self:Detector, acts:dict, y)->Detector:
 
 @patch
 def out_of_fold_scores(self:Detector, acts:dict, y, seed:int=0,
-                       groups=None # a source per example: folds hold out whole sources (out-of-source scores)
+                       groups=None # a source per example: folds hold out whole sources (out-of-source scores) when each class spans 2 or more
                       )->np.ndarray:
     "Each training example's score from a copy of this detector fitted on the other folds"
     y, a, s = np.asarray(y), self._acts(acts), np.empty(len(y))
+    g = None if groups is None else np.asarray(groups)
     for tr, te in _folds(y, self.folds, seed, groups):
         c = self.clone()
-        c._fit({l: v[tr] for l, v in a.items()}, y[tr])
+        c._fit({l: v[tr] for l, v in a.items()}, y[tr], None if g is None else g[tr])
         s[te] = c._score({l: v[te] for l, v in a.items()})
     return s
 
@@ -329,7 +345,7 @@ def _state(self:Detector)->tuple[dict, dict, dict]:
         return ({l: self.dangerous[l] - self.safe[l] for l in self.layers}, {'mean_safe': self.safe, 'mean_dangerous': self.dangerous}, {})
     if isinstance(self, DiffMeanDetector):
         return self.direction, {}, {'center': _str_keys(self.center), 'scale': _str_keys(self.scale)}
-    return self.weights, {}, {'bias': self.bias, 'C': self.C}
+    return self.weights, {}, {'bias': self.bias, 'C': self.C, 'source_balance': self.source_balance}
 
 def _set_state(self:Detector, pv:PersonaVector):
     m = pv.meta
@@ -360,7 +376,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
         raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
-                                 target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C']} if m['method'] == 'probe' else {}))
+                                 target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C'], 'source_balance': m.get('source_balance', 0.0)} if m['method'] == 'probe' else {}))
     _set_state(det, pv)
     det.threshold = float(m['threshold'])
     det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'cv_auroc', 'layer_selection', 'threshold_from') if m.get(k) is not None}
@@ -643,7 +659,7 @@ def summarize(table:pd.DataFrame # a `per_source` table (one rule)
 # %% ../nbs/04_monitor.ipynb #cb099f4f
 DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
 DEFAULT_LAYER_FRACTIONS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
-DEFAULT_PARAMS = {'C': 0.03}   # the method's own settings (same study)
+DEFAULT_PARAMS = {'C': 0.1, 'source_balance': 0.5}   # the method's own settings (same study): sources weighted by 1/sqrt(size)
 
 def default_layers(n_layers:int # the model's number of blocks
                   )->list[int]:
