@@ -2,8 +2,9 @@
 protocol A (100 AdvBench + 100 AlpacaEval, layer by cross-validation, tested on the benchmark's 16 other sources).
 
 Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the default's training mix (the
-shipped training set and the privacy/stereotype rows; `without privacy/stereotype rows` leaves those out) plus the
-17 other sources, its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
+shipped training set and the privacy/stereotype rows; `without privacy/stereotype rows` leaves those out, `with the
+public rows` adds bench/data/public_training.jsonl) plus the 17 other sources, each row's source its group (for the
+out-of-source calibration folds and, where a probe weights sources, for its weights), its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
 tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
 into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
 
