@@ -8,8 +8,9 @@ the default probe read from three framings of each prompt, and the model's own y
 - `zero-shot yes-no`: logit(Yes) - logit(No) of the first answer token after `asked`, thresholded at 5% false alarms
   on the benign prompts of the other sources (nothing fitted).
 
-Every probe is the library's default (`default_config()`: layers, C, source weights, 5% false alarms), fitted as in
-bench/safety_loso.py (shipped training set + privacy/stereotype rows + the 17 other sources). A framing other than
+Every probe has the library's default settings (`default_config()`: layers, C, source weights, 5% false alarms),
+fitted on the shipped training set, the privacy/stereotype rows and the 17 other sources (the default's mix when this
+was run, before the organisation-secret and self-treatment rows joined it). A framing other than
 `plain` costs the guard a second forward pass over the prompt (bench/monitor_overhead.py measured a separate pass
 at +3.4% of generation time), so it would have to win clearly to be worth it.
 

@@ -1,9 +1,10 @@
 """Leave-one-source-out (LOSO) accuracy of self-monitoring candidates on the safety benchmark, per model, and
 protocol A (100 AdvBench + 100 AlpacaEval, layer by cross-validation, tested on the benchmark's 16 other sources).
 
-Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the default's training mix (the
-shipped training set and the privacy/stereotype rows; `without privacy/stereotype rows` leaves those out, `with the
-public rows` adds bench/data/public_training.jsonl) plus the 17 other sources, each row's source its group (for the
+Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the shipped training set and the
+privacy/stereotype rows (`without privacy/stereotype rows` leaves those out, `with the public rows` adds
+bench/data/public_training.jsonl; the default adds the organisation-secret and self-treatment rows too, as
+`monitor.shipped_training()` does) plus the 17 other sources, each row's source its group (for the
 out-of-source calibration folds and, where a probe weights sources, for its weights), its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
 tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
 into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
@@ -34,7 +35,8 @@ PUBLIC = load_prompts(ROOT/'bench'/'data'/'public_training.jsonl')   # public re
 EXTRAS = {'privacy': shipped_safety('privacy_stereotypes'),   # project-written privacy and stereotype requests, in the default's training mix since they won here
           'public': PUBLIC,
           'public harmful': [r for r in PUBLIC if r['label'] == 'harmful'],
-          'public without advice': [r for r in PUBLIC if r['source'] != 'forbidden_questions_advice']}
+          'public without advice': [r for r in PUBLIC if r['source'] != 'forbidden_questions_advice'],
+          'kinds': shipped_safety('org_secrets_self_treatment')}   # project-written requests for organisations' secrets and risky self-treatment, with benign counterparts: in the default's mix since they won here
 FPR5 = dict(calibration='fpr', target_fpr=0.05)
 
 class Ensemble(Detector):
@@ -66,7 +68,7 @@ def candidates(L):
     default = lambda: make_detector(cfg['method'], cfg['layers'](L), cfg['reading'], calibration=cfg['calibration'], target_fpr=cfg['target_fpr'], **cfg['params'])
     P = ('privacy',)
     return {
-        'default': (default, cfg['reading'], P),
+        'default': (default, cfg['reading'], P + ('kinds',)),
         'layers 0.4-1.0, C=0.03': (probe(B7, 0.03), 'last', P),   # the default before sources were weighted
         'layers 0.4-1.0, C=0.03, sources weighted alike': (probe(B7, 0.03, balance=1.0), 'last', P),
         'layers 0.4-1.0, C=0.03, sources weighted by 1/sqrt(size)': (probe(B7, 0.03, balance=0.5), 'last', P),

@@ -27,13 +27,13 @@ from .core import data_dir, layer_list
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
-           'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'parse_label', 'load_labelled',
-           'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold', 'Detector',
-           'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'make_detector', 'load_detector',
-           'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction', 'refusal_direction', 'Refused',
-           'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source', 'summarize', 'default_layers',
-           'default_config', 'shipped_safety', 'shipped_training', 'default_detector', 'calibrated_for', 'evaluate',
-           'check_prompt']
+           'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'SHIPPED_EXTRAS', 'parse_label',
+           'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold',
+           'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'make_detector',
+           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction',
+           'refusal_direction', 'Refused', 'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source',
+           'summarize', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training', 'default_detector',
+           'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1fdbfa13
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -672,7 +672,9 @@ def default_config()->dict:
                 target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS) if DEFAULT_METHOD == 'probe' else {})
 
 # %% ../nbs/04_monitor.ipynb #7648702f
-def shipped_safety(name:str='train' # 'train', 'privacy_stereotypes', 'adversarial' or 'benchmark' (19_benchmark_safety)
+SHIPPED_EXTRAS = ('privacy_stereotypes', 'org_secrets_self_treatment')   # project-written rows of the kinds the benchmark showed missed (19_benchmark_safety)
+
+def shipped_safety(name:str='train' # 'train', one of `SHIPPED_EXTRAS`, 'adversarial' or 'benchmark' (19_benchmark_safety)
                   )->Path:
     "Path of a shipped labelled safety set in `data/safety`"
     p = data_dir()/'safety'/f'{name}.jsonl'
@@ -685,9 +687,9 @@ def _data_hash(data)->str:
     return cache_key('rows', convs, y.tolist())
 
 def shipped_training()->list[dict]:
-    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped'), the privacy and stereotype rows (four sources) and the benchmark's sources but the adversarial set's"
+    "The out-of-the-box detector's training rows: the shipped training set (one source, 'shipped'), the `SHIPPED_EXTRAS` rows (their own sources) and the benchmark's sources but the adversarial set's"
     bench = [r for r in load_prompts(shipped_safety('benchmark')) if not r['source'].startswith('project_adversarial')]   # `evaluate`'s default test stays unseen
-    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + load_prompts(shipped_safety('privacy_stereotypes')) + bench
+    return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + [r for n in SHIPPED_EXTRAS for r in load_prompts(shipped_safety(n))] + bench
 
 # %% ../nbs/04_monitor.ipynb #6231c1af
 _RECIPE = 3   # bump when fitting changes in a way the key below does not see
