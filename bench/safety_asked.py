@@ -51,7 +51,7 @@ def yes_no(model, tok, convs, batch_size=16):
         T = max(len(r) for r in rows)
         x = torch.tensor([list(r) + [tok.pad_token_id] * (T - len(r)) for r in rows])   # right padding, positions as unpadded
         m = torch.tensor([[1] * len(r) + [0] * (T - len(r)) for r in rows])
-        h = model.model(input_ids=x, attention_mask=m).last_hidden_state[torch.arange(len(rows)), m.sum(1) - 1]
+        h = model.base_model(input_ids=x, attention_mask=m).last_hidden_state[torch.arange(len(rows)), m.sum(1) - 1]   # the decoder without its head, any architecture
         lp = model.get_output_embeddings()(h).float().log_softmax(-1)   # logits of the last prompt token only
         out.append(lp[:, Y].logsumexp(-1) - lp[:, N].logsumexp(-1))
     return torch.cat(out).numpy()
@@ -64,6 +64,11 @@ def zero_shot_loso(score, y, src):
         t = fpr_threshold(score[~te], y[~te], 0.05)
         rows.append(per_source(y[te], score[te], t, src[te]))
     return pd.concat(rows, ignore_index=True)
+
+def record(r, label, frame, tab, t0):
+    "store and print one frame's per-source table and summary"
+    r['frames'][frame] = dict(summary=summarize(tab), per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'), seconds=round(time.time() - t0))
+    print(label, f'{frame:18s}', {k: round(v, 3) if isinstance(v, float) else v for k, v in r['frames'][frame]['summary'].items()}, flush=True)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,14 +99,10 @@ def main():
             B = read_all(model, tok, [f(text(c)) for c in convs], layers)['last']
             E = read_all(model, tok, [f(text(c)) for c in ec], layers)['last']
             with threadpool_limits(1): tab = leave_one_source_out(make, B, y, src, extra=(E, ey, eg))
-            tab = tab[tab.rule == 'detector']
-            r['frames'][frame] = dict(summary=summarize(tab), per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'), seconds=round(time.time() - t0))
-            print(label, f'{frame:18s}', {k: round(v, 3) if isinstance(v, float) else v for k, v in r['frames'][frame]['summary'].items()}, flush=True)
+            record(r, label, frame, tab[tab.rule == 'detector'], t0)
         t0 = time.time()
         with threadpool_limits(2): s = yes_no(model, tok, [FRAMES['asked'](text(c)) for c in convs])
-        tab = zero_shot_loso(s, y, src)
-        r['frames']['zero-shot yes-no'] = dict(summary=summarize(tab), per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'), seconds=round(time.time() - t0))
-        print(label, 'zero-shot yes-no  ', {k: round(v, 3) if isinstance(v, float) else v for k, v in r['frames']['zero-shot yes-no']['summary'].items()}, flush=True)
+        record(r, label, 'zero-shot yes-no', zero_shot_loso(s, y, src), t0)
         out.write_text(json.dumps(res, indent=1, default=lambda v: None if v != v else v))
 
 if __name__ == '__main__':
