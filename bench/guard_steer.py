@@ -1,7 +1,7 @@
 """Conditional steering on SmolLM2 (`SteeringEngine(guard='steer')`): how often a harmful prompt's reply refuses, how
 many benign replies change, and what the guard costs per token.
 
-Setup: the out-of-the-box detector (`monitor.default_detector`: the multi-layer probe, fitted on the shipped training
+Setup: the out-of-the-box detector (`monitor.default_detector`: the multi-layer MLP, fitted on the shipped training
 set and the benchmark's sources but the adversarial ones) reads the prompt on the prefill pass; a flagged prompt is
 answered again with the refusal direction added, capping as usual (this run's library has no safety axis, so nothing
 is capped). The refusal direction is the library's default (`steer.response_refusal_direction`): the mean residual

@@ -10,7 +10,7 @@ The default runs SmolLM2-135M-Instruct on the CPU. `--gpu` runs the same compari
 shape (bench_common.random_model) in bfloat16 on CUDA, where timings are steadier than on a shared CPU; `--smoke`
 shrinks that model so the code path runs on a CPU in seconds.
 
-The detector is the out-of-the-box one (`--detector default`: `monitor.default_detector`, the multi-layer probe the
+The detector is the out-of-the-box one (`--detector default`: `monitor.default_detector`, the multi-layer MLP the
 guard uses unless told otherwise) or a one-layer probe fitted on 60 rows of the shipped training set at `--layer`
 (`--detector layer`); accuracy is irrelevant here, only what reading and scoring cost.
 Runs alternate (plain, guarded, separate, plain, ...) so drift in machine load hits every side alike; we report

@@ -1,10 +1,11 @@
 """Leave-one-source-out (LOSO) accuracy of self-monitoring candidates on the safety benchmark, per model, and
-protocol A (100 AdvBench + 100 AlpacaEval, layer by cross-validation, tested on the benchmark's 16 other sources).
+protocol A (100 AdvBench + 100 AlpacaEval, the linear detectors with their layer by cross-validation, tested on the
+benchmark's 16 other sources).
 
 Each candidate is fitted, for every one of the benchmark's 18 sources in turn, on the shipped training set and the
 privacy/stereotype rows (`without privacy/stereotype rows` leaves those out, `with the public rows` adds
-bench/data/public_training.jsonl; the default adds the organisation-secret and self-treatment rows too, as
-`monitor.shipped_training()` does) plus the 17 other sources, each row's source its group (for the
+bench/data/public_training.jsonl; the default, an MLP since it won here, and the probe it replaced add the
+organisation-secret and self-treatment rows too, as `monitor.shipped_training()` does) plus the 17 other sources, each row's source its group (for the
 out-of-source calibration folds and, where a probe weights sources, for its weights), its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
 tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
 into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
@@ -24,7 +25,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from persona_vectors.monitor import (make_detector, load_labelled, labelled_sources, shipped_safety, ProbeDetector, TwoVectorMonitor,
-                                     Detector, DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
+                                     Detector, DETECTORS, LINEAR_DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
 from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
 from persona_vectors.extract import load_prompts
 from persona_vectors.core import data_dir
@@ -69,6 +70,7 @@ def candidates(L):
     P = ('privacy',)
     return {
         'default': (default, cfg['reading'], P + ('kinds',)),
+        'layers 0.4-1.0, C=0.1, sources weighted by 1/sqrt(size), with the organisation-secret/self-treatment rows': (probe(B7, 0.1, balance=0.5), 'last', P + ('kinds',)),   # the default before the MLP
         'layers 0.4-1.0, C=0.03': (probe(B7, 0.03), 'last', P),   # the default before sources were weighted
         'layers 0.4-1.0, C=0.03, sources weighted alike': (probe(B7, 0.03, balance=1.0), 'last', P),
         'layers 0.4-1.0, C=0.03, sources weighted by 1/sqrt(size)': (probe(B7, 0.03, balance=0.5), 'last', P),
@@ -104,7 +106,7 @@ def protocol_a(A, y, src):
     rows, other = [], ~np.isin(src, ['advbench', 'alpaca_eval'])
     ytr = A['train200_y']
     rules = {'train (research)': dict(calibration='train'), 'fpr 5%': FPR5, 'sensitive 10%': dict(calibration='sensitive', target_fpr=0.1)}
-    for method in DETECTORS:
+    for method in LINEAR_DETECTORS:
         l = best_layer(cross_validate_layers(A['train200']['last'], ytr, method, 'last'))
         for rule, kw in rules.items():
             d = make_detector(method, l, **kw).fit_acts(A['train200']['last'], ytr)

@@ -48,7 +48,7 @@ _LAYER_HELP = "default (the out-of-the-box detector's layers), auto (cross-valid
 @click.option('--test', type=click.Path(exists=True, dir_okay=False), help='Labelled prompts to test on [default: shipped set]')
 @click.option('--model', 'model_name', help='[default: config model]')
 @click.option('--layer', default='default', callback=_layer_arg, show_default=True, help=_LAYER_HELP)
-@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe']), default='probe', show_default=True)
+@click.option('--method', type=click.Choice(['two-vector', 'diff-mean', 'probe', 'mlp']), default='mlp', show_default=True)
 @click.option('--reading', type=click.Choice(['last', 'mean']), default='last', show_default=True)
 @click.option('--calibration', type=click.Choice(['train', 'cv', 'fpr', 'sensitive']), default='fpr', show_default=True,
               help="Threshold rule: 'train' = best training accuracy (the research's), 'cv' = best out-of-fold accuracy, 'fpr' = TARGET_FPR of benign held-out scores (out-of-source when the training file has a source column), 'sensitive' = the lower of the last two")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_monitor.ipynb #f3208fce
 from __future__ import annotations
-import hashlib, json, os
+import hashlib, json, os, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score, f1_score, confusion_matrix
 from sklearn.model_selection import StratifiedKFold, StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
@@ -26,11 +28,11 @@ from .vectors import PersonaVector, VectorLibrary, VectorFileError, normalize
 from .core import data_dir, layer_list
 
 # %% auto #0
-__all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'REFUSAL',
-           'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'SHIPPED_EXTRAS', 'parse_label',
+__all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'LINEAR_DETECTORS',
+           'REFUSAL', 'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'SHIPPED_EXTRAS', 'parse_label',
            'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold',
-           'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'make_detector',
-           'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction',
+           'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'MLPDetector',
+           'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction',
            'refusal_direction', 'Refused', 'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source',
            'summarize', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training', 'default_detector',
            'calibrated_for', 'evaluate', 'check_prompt']
@@ -291,10 +293,48 @@ class ProbeDetector(Detector):
     def _score(self, acts):
         return (sum(acts[l].double() @ self.weights[l].double() for l in self.layers) + self.bias).numpy()
 
-# %% ../nbs/04_monitor.ipynb #940d28f7
-DETECTORS = {c.method: c for c in (TwoVectorMonitor, DiffMeanDetector, ProbeDetector)}
+# %% ../nbs/04_monitor.ipynb #42ed286a
+class MLPDetector(Detector):
+    "A perceptron with one hidden ReLU layer (scikit-learn's MLPClassifier) on standardised activations of several layers side by side; score = logit"
+    method = 'mlp'
+    def __init__(self, layers, reading:str='last',
+                 hidden:int=64, # hidden units
+                 alpha:float=1.0, # L2 penalty of scikit-learn's MLPClassifier
+                 source_balance:float|None=None, # None: each example alike; a number: the `power` of `source_weights` when fitted with sources (0: classes alike)
+                 seed:int=0, # the random state of the initial weights
+                 **kwargs # calibration, target_fpr, folds (see `Detector`)
+                ):
+        super().__init__(layers, reading, **kwargs)
+        self.hidden, self.alpha, self.seed = int(hidden), float(alpha), int(seed)
+        self.source_balance = None if source_balance is None else float(source_balance)
 
-def make_detector(method:str, # 'two-vector', 'diff-mean' or 'probe'
+    def _params(self): return {'hidden': self.hidden, 'alpha': self.alpha, 'source_balance': self.source_balance, 'seed': self.seed}
+
+    def _fit(self, acts, y, groups=None):
+        X = torch.cat([acts[l] for l in self.layers], 1).double()
+        mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
+        w = None if self.source_balance is None else source_weights(y, groups if groups is not None else np.zeros(len(y)), self.source_balance)
+        with threadpool_limits(1), warnings.catch_warnings():
+            warnings.simplefilter('ignore', ConvergenceWarning)   # 300 epochs is the budget, not a failure: small or toy sets stop there
+            clf = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed)
+            clf.fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w}))   # sample weights need scikit-learn >= 1.7
+        W = torch.from_numpy(clf.coefs_[0]) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
+        H = acts[self.layers[0]].shape[1]
+        self.units = {l: W[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
+        self.b1 = torch.from_numpy(clf.intercepts_[0]) - mu @ W
+        self.w2, self.b2 = torch.from_numpy(clf.coefs_[1][:, 0]), float(clf.intercepts_[1][0])
+        self.direction = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}   # for `harm_direction`
+
+    def _score(self, acts):
+        h = sum(acts[l].double() @ self.units[l].double() for l in self.layers) + self.b1.double()
+        return (h.relu() @ self.w2.double() + self.b2).numpy()
+
+
+# %% ../nbs/04_monitor.ipynb #940d28f7
+DETECTORS = {c.method: c for c in (TwoVectorMonitor, DiffMeanDetector, ProbeDetector, MLPDetector)}
+LINEAR_DETECTORS = ('two-vector', 'diff-mean', 'probe')   # one direction per layer: what layer sweeps compare by default
+
+def make_detector(method:str, # 'two-vector', 'diff-mean', 'probe' or 'mlp'
                   layers, reading:str='last', **kwargs)->Detector:
     "An unfitted detector of `method`"
     if method not in DETECTORS: raise ValueError(f'method must be one of {", ".join(DETECTORS)}, not {method!r}')
@@ -345,12 +385,19 @@ def _state(self:Detector)->tuple[dict, dict, dict]:
         return ({l: self.dangerous[l] - self.safe[l] for l in self.layers}, {'mean_safe': self.safe, 'mean_dangerous': self.dangerous}, {})
     if isinstance(self, DiffMeanDetector):
         return self.direction, {}, {'center': _str_keys(self.center), 'scale': _str_keys(self.scale)}
+    if isinstance(self, MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
+        units = {f'unit_{j}': {l: u[:, j] for l, u in self.units.items()} for j in range(self.hidden)}
+        return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
     return self.weights, {}, {'bias': self.bias, 'C': self.C, 'source_balance': self.source_balance}
 
 def _set_state(self:Detector, pv:PersonaVector):
     m = pv.meta
     if isinstance(self, TwoVectorMonitor): self.safe, self.dangerous = pv.extras['mean_safe'], pv.extras['mean_dangerous']
     elif isinstance(self, DiffMeanDetector): self.direction, self.center, self.scale = pv.vectors, _int_keys(m['center']), _int_keys(m['scale'])
+    elif isinstance(self, MLPDetector):
+        self.direction = pv.vectors
+        self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1) for l in self.layers}
+        self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
     else: self.weights, self.bias = pv.vectors, float(m['bias'])
 
 @patch
@@ -365,6 +412,12 @@ def to_vector(self:Detector, name:str='monitor')->PersonaVector:
     return PersonaVector(name, vectors, meta, extras)
 
 # %% ../nbs/04_monitor.ipynb #77ef8a00
+def _saved_params(m:dict)->dict:
+    "The method's own constructor arguments from a saved detector's metadata (files from before `source_balance`: 0)"
+    if m['method'] == 'probe': return {'C': m['C'], 'source_balance': m.get('source_balance', 0.0)}
+    if m['method'] == 'mlp': return {k: m[k] for k in ('hidden', 'alpha', 'source_balance', 'seed')}
+    return {}
+
 def load_detector(source, # a PersonaVector, a vector name in `library`, or the path of a saved pair
                   library:VectorLibrary|None=None # default `VectorLibrary()`
                  )->Detector:
@@ -376,7 +429,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
     if m.get('kind') != 'monitor' or m.get('method') not in DETECTORS:
         raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
-                                 target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **({'C': m['C'], 'source_balance': m.get('source_balance', 0.0)} if m['method'] == 'probe' else {}))
+                                 target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **_saved_params(m))
     _set_state(det, pv)
     det.threshold = float(m['threshold'])
     det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'cv_auroc', 'layer_selection', 'threshold_from') if m.get(k) is not None}
@@ -508,7 +561,7 @@ def harm_direction(det:Detector, # a fitted detector
     det._check_fitted()
     if layer not in det.layers: raise ValueError(f'the detector reads layers {det.layers}, not {layer}')
     d = {'two-vector': lambda: det.dangerous[layer] - det.safe[layer], 'diff-mean': lambda: det.direction[layer],
-         'probe': lambda: det.weights[layer]}.get(det.method)
+         'probe': lambda: det.weights[layer], 'mlp': lambda: det.direction[layer]}.get(det.method)
     if d is None: raise ValueError(f'a {type(det).__name__} has no direction to steer along')
     d = d().float()
     if float(d.norm()) < 1e-12: raise ValueError(f'the detector has no direction at layer {layer} (its classes read the same there)')
@@ -657,9 +710,9 @@ def summarize(table:pd.DataFrame # a `per_source` table (one rule)
                 mean_tpr=float(table.tpr.mean()), mean_fpr=float(table.fpr.mean()), max_fpr=float(table.fpr.max()))
 
 # %% ../nbs/04_monitor.ipynb #cb099f4f
-DEFAULT_METHOD = 'probe'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
+DEFAULT_METHOD = 'mlp'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
 DEFAULT_LAYER_FRACTIONS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
-DEFAULT_PARAMS = {'C': 0.1, 'source_balance': 0.5}   # the method's own settings (same study): sources weighted by 1/sqrt(size)
+DEFAULT_PARAMS = {'hidden': 64, 'alpha': 1.0, 'source_balance': None}   # the method's own settings (same study): 64 hidden units, each example alike
 
 def default_layers(n_layers:int # the model's number of blocks
                   )->list[int]:
@@ -669,7 +722,7 @@ def default_layers(n_layers:int # the model's number of blocks
 def default_config()->dict:
     "The out-of-the-box detector's settings: method, layers (a function of the model's depth), reading, threshold rule"
     return dict(method=DEFAULT_METHOD, layers=default_layers, reading='last', calibration=DEFAULT_CALIBRATION,
-                target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS) if DEFAULT_METHOD == 'probe' else {})
+                target_fpr=DEFAULT_TARGET_FPR, params=dict(DEFAULT_PARAMS))
 
 # %% ../nbs/04_monitor.ipynb #7648702f
 SHIPPED_EXTRAS = ('privacy_stereotypes', 'org_secrets_self_treatment')   # project-written rows of the kinds the benchmark showed missed (19_benchmark_safety)
@@ -692,7 +745,7 @@ def shipped_training()->list[dict]:
     return [{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))] + [r for n in SHIPPED_EXTRAS for r in load_prompts(shipped_safety(n))] + bench
 
 # %% ../nbs/04_monitor.ipynb #6231c1af
-_RECIPE = 3   # bump when fitting changes in a way the key below does not see
+_RECIPE = 4   # bump when fitting changes in a way the key below does not see
 
 def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
                      layer='default', # 'default' (`default_layers`), 'auto' (cross-validation), a layer or a list
@@ -701,7 +754,7 @@ def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
                     )->Detector:
     "The detector fitted on `train` (default: the shipped sets), fitted once per model and data and kept in the cache"
     train = train if train is not None else shipped_training()
-    params = DEFAULT_PARAMS if method == DEFAULT_METHOD == 'probe' else {}
+    params = DEFAULT_PARAMS if method == DEFAULT_METHOD else {}
     key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr, params)
     path = cache_dir('monitors')/key
     try: return load_detector(path.with_suffix('.safetensors'))

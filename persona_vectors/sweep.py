@@ -14,7 +14,7 @@ import torch
 from .models import model_name
 from .hooks import read_batched
 from .extract import encode_for, token_mask, activation_key, load_cached, store_cached, load_prompts
-from .monitor import (DETECTORS, MONITOR_READINGS, make_detector, load_labelled, detection_metrics,
+from .monitor import (DETECTORS, LINEAR_DETECTORS, MONITOR_READINGS, make_detector, load_labelled, detection_metrics,
                                      separation, cross_validate_layers)
 
 # %% auto #0
@@ -55,7 +55,7 @@ def layer_sweep(train:dict, # {reading: {layer: [n, hidden]}} training activatio
                 y_train, # 0/1 training labels
                 test:dict|None=None, # {reading: {layer: [m, hidden]}} test activations; None: cross-validate on train
                 y_test=None, # 0/1 test labels
-                methods=tuple(DETECTORS), # detector methods to sweep
+                methods=LINEAR_DETECTORS, # detector methods to sweep (an MLP per layer and fold takes long: pass 'mlp' to add it)
                 layers=None, # layers to sweep; None: all in the activations
                 folds:int=5, **kwargs)->pd.DataFrame:
     "A tidy table: one row per (method, reading, layer) with accuracy, balanced accuracy, AUROC, F1, FPR and separation"

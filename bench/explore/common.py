@@ -1,0 +1,56 @@
+"""Shared set-up of the exploratory leave-one-source-out scripts in this folder (run from bench/explore/, e.g.
+`python exp2.py smollm2 mlp`): the benchmark's and the default training mix's cached activations (`safety_loso.CACHE`),
+and `loso_scores`, which keeps every held-out prompt's score so that pooled AUROC and other false-alarm targets can be
+read from one fit per source. What they found is in bench/explore/README.md."""
+import os, sys, time, json, numpy as np, pandas as pd, torch, tempfile
+from pathlib import Path
+ROOT = Path(__file__).resolve().parents[2]; sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'bench'))
+import safety_loso as SL
+OUT = Path(tempfile.gettempdir())/'pv_explore'   # scores and post-instruction activations of these scripts
+OUT.mkdir(exist_ok=True)
+from persona_vectors.monitor import make_detector, load_labelled, labelled_sources, shipped_safety, default_config, ProbeDetector, Detector
+from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize
+from persona_vectors.models import load_model
+from persona_vectors.sweep import read_all
+from threadpoolctl import threadpool_limits
+
+def setup(name):
+    convs, y, src = load_benchmark()
+    train_convs, train_y = load_labelled(shipped_safety('train'))
+    os.environ.pop('PERSONA_VECTORS_CACHE', None)
+    model, tok = load_model(name)
+    os.environ['PERSONA_VECTORS_CACHE'] = str(SL.CACHE)
+    A = {'benchmark': read_all(model, tok, convs), 'train': read_all(model, tok, train_convs)}
+    ex = {}
+    for k in ('privacy', 'kinds'):
+        v = SL.EXTRAS[k]; c, yy = load_labelled(v); A[k] = read_all(model, tok, c); ex[k] = (yy, np.array(labelled_sources(v)))
+    ea = {l: torch.cat([A['train']['last'][l], A['privacy']['last'][l], A['kinds']['last'][l]]) for l in A['train']['last']}
+    ey = np.r_[train_y, ex['privacy'][0], ex['kinds'][0]]
+    eg = np.r_[np.array(['shipped']*len(train_y)), ex['privacy'][1], ex['kinds'][1]]
+    return model, tok, A, (ea, ey, eg), np.asarray(y), np.asarray(src), convs
+
+def run(make, acts, y, src, extra, rules=None):
+    ls = make().layers
+    with threadpool_limits(1):
+        tab = leave_one_source_out(make, {l: acts[l] for l in ls}, y, src, extra=({l: extra[0][l] for l in ls}, extra[1], extra[2]), rules=rules)
+    return tab
+
+from persona_vectors.monitor import fpr_threshold
+from sklearn.metrics import roc_auc_score
+def loso_scores(make, acts, extra_acts, y, src, extra, fprs=(0.05, 0.08)):
+    ls = make().layers
+    scores = np.zeros(len(y)); cuts = {}
+    with threadpool_limits(1):
+      for s in dict.fromkeys(src.tolist()):
+        te, tr = src == s, src != s
+        Aa = {l: torch.cat([acts[l][torch.as_tensor(tr)], extra_acts[l]]) for l in ls}
+        d = make().fit_acts(Aa, np.r_[y[tr], extra[1]], np.r_[src[tr], extra[2]])
+        scores[te] = d.score_acts({l: acts[l][torch.as_tensor(te)] for l in ls})
+        cs, cy = d.calibration_scores
+        cuts[s] = {f: fpr_threshold(cs, cy, f) for f in fprs}
+    out = {'auroc': round(roc_auc_score(y, scores), 4)}
+    for f in fprs:
+        pred = np.array([scores[i] >= cuts[src[i]][f] for i in range(len(y))])
+        acc = pd.Series(pred == y).groupby(src).mean()
+        out[f] = (round(acc.mean(), 3), round(acc.min(), 3), acc.idxmin(), round(pred[y==0].mean(), 3))
+    return out, scores
