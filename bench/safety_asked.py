@@ -1,5 +1,6 @@
 """Does asking the model about the prompt help it monitor itself? Leave-one-source-out on the safety benchmark with
-the default probe read from three framings of each prompt, and the model's own yes/no answer with no probe at all.
+the out-of-the-box detector (`default_config()`; the probe, when the committed results were made) read from three
+framings of each prompt, and the model's own yes/no answer with no probe at all.
 
 - `plain`: the prompt as the user sends it (what the guard reads from the prefill pass; the library's default);
 - `asked`: the prompt quoted inside a question ("Would it be harmful to answer this request? ..."), read at the last
@@ -8,8 +9,9 @@ the default probe read from three framings of each prompt, and the model's own y
 - `zero-shot yes-no`: logit(Yes) - logit(No) of the first answer token after `asked`, thresholded at 5% false alarms
   on the benign prompts of the other sources (nothing fitted).
 
-Every probe has the library's default settings (`default_config()`: layers, C, source weights, 5% false alarms),
-fitted on the shipped training set, the privacy/stereotype rows and the 17 other sources (the default's mix when this
+Every detector has the library's default settings (`default_config()`: method, layers, its parameters, 5% false
+alarms; `results/safety_asked.json` was made when they were a probe's, `C=0.1`, sources weighted by 1/sqrt(size);
+a rerun now fits the MLP), fitted on the shipped training set, the privacy/stereotype rows and the 17 other sources (the default's mix when this
 was run, before the organisation-secret and self-treatment rows joined it). A framing other than
 `plain` costs the guard a second forward pass over the prompt (bench/monitor_overhead.py measured a separate pass
 at +3.4% of generation time), so it would have to win clearly to be worth it.

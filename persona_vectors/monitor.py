@@ -29,13 +29,13 @@ from .core import data_dir, layer_list
 
 # %% auto #0
 __all__ = ['MONITOR_READINGS', 'CALIBRATIONS', 'DEFAULT_CALIBRATION', 'DEFAULT_TARGET_FPR', 'DETECTORS', 'LINEAR_DETECTORS',
-           'REFUSAL', 'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'SHIPPED_EXTRAS', 'parse_label',
-           'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation', 'fpr_threshold',
-           'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector', 'MLPDetector',
-           'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector', 'harm_direction',
-           'refusal_direction', 'Refused', 'Verdict', 'prefill_guard', 'Guard', 'guarded_generate', 'per_source',
-           'summarize', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training', 'default_detector',
-           'calibrated_for', 'evaluate', 'check_prompt']
+           'REFUSAL', 'DEFAULT_METHOD', 'DEFAULT_LAYER_FRACTIONS', 'DEFAULT_PARAMS', 'PROBE_PARAMS', 'SHIPPED_EXTRAS',
+           'parse_label', 'load_labelled', 'labelled_sources', 'fit_threshold', 'detection_metrics', 'separation',
+           'fpr_threshold', 'Detector', 'TwoVectorMonitor', 'DiffMeanDetector', 'source_weights', 'ProbeDetector',
+           'MLPDetector', 'make_detector', 'load_detector', 'cross_validate_layers', 'best_layer', 'fit_detector',
+           'harm_direction', 'refusal_direction', 'Refused', 'Verdict', 'prefill_guard', 'Guard', 'guarded_generate',
+           'per_source', 'summarize', 'default_layers', 'default_config', 'shipped_safety', 'shipped_training',
+           'default_detector', 'calibrated_for', 'evaluate', 'check_prompt']
 
 # %% ../nbs/04_monitor.ipynb #1fdbfa13
 _LABELS = {'harmful': 1, 'dangerous': 1, 'unsafe': 1, '1': 1, 'benign': 0, 'safe': 0, '0': 0}
@@ -525,7 +525,7 @@ def calibrate(self:TwoVectorMonitor, model, tok, prompts, labels=None, cache:boo
 # %% ../nbs/04_monitor.ipynb #62ff5dfb
 def fit_detector(model, tok, data, # labelled prompts (see `load_labelled`)
                  labels=None,
-                 method:str='probe', # 'two-vector', 'diff-mean' or 'probe'
+                 method:str='probe', # 'two-vector', 'diff-mean', 'probe' or 'mlp' (`layer='auto'` fits one per layer and fold: quick for the linear ones)
                  layer='auto', # a layer, a list of layers, or 'auto' (cross-validation on `data` only)
                  reading:str='last',
                  calibration:str=DEFAULT_CALIBRATION, # threshold rule (see `CALIBRATIONS`); 'train' for the research's
@@ -713,6 +713,7 @@ def summarize(table:pd.DataFrame # a `per_source` table (one rule)
 DEFAULT_METHOD = 'mlp'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
 DEFAULT_LAYER_FRACTIONS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
 DEFAULT_PARAMS = {'hidden': 64, 'alpha': 1.0, 'source_balance': None}   # the method's own settings (same study): 64 hidden units, each example alike
+PROBE_PARAMS = {'C': 0.1, 'source_balance': 0.5}   # the best probe of the same study (the default before the MLP): `default_detector(method='probe')`
 
 def default_layers(n_layers:int # the model's number of blocks
                   )->list[int]:
@@ -754,7 +755,7 @@ def default_detector(model, tok, method:str=DEFAULT_METHOD, reading:str='last',
                     )->Detector:
     "The detector fitted on `train` (default: the shipped sets), fitted once per model and data and kept in the cache"
     train = train if train is not None else shipped_training()
-    params = DEFAULT_PARAMS if method == DEFAULT_METHOD else {}
+    params = {'probe': PROBE_PARAMS, DEFAULT_METHOD: DEFAULT_PARAMS}.get(method, {})
     key = cache_key('monitor', _RECIPE, model_fingerprint(model), _data_hash(train), method, reading, layer, calibration, target_fpr, params)
     path = cache_dir('monitors')/key
     try: return load_detector(path.with_suffix('.safetensors'))

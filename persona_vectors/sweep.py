@@ -55,7 +55,7 @@ def layer_sweep(train:dict, # {reading: {layer: [n, hidden]}} training activatio
                 y_train, # 0/1 training labels
                 test:dict|None=None, # {reading: {layer: [m, hidden]}} test activations; None: cross-validate on train
                 y_test=None, # 0/1 test labels
-                methods=LINEAR_DETECTORS, # detector methods to sweep (an MLP per layer and fold takes long: pass 'mlp' to add it)
+                methods=LINEAR_DETECTORS, # detector methods to sweep (an MLP per layer and fold takes long: `(*LINEAR_DETECTORS, 'mlp')` adds it)
                 layers=None, # layers to sweep; None: all in the activations
                 folds:int=5, **kwargs)->pd.DataFrame:
     "A tidy table: one row per (method, reading, layer) with accuracy, balanced accuracy, AUROC, F1, FPR and separation"
