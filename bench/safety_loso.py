@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from persona_vectors.monitor import (make_detector, load_labelled, labelled_sources, shipped_safety, ProbeDetector, TwoVectorMonitor,
-                                     Detector, DETECTORS, LINEAR_DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
+                                     Detector, LINEAR_DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
 from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
 from persona_vectors.extract import load_prompts
 from persona_vectors.core import data_dir

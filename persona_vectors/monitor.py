@@ -388,7 +388,7 @@ def _state(self:Detector)->tuple[dict, dict, dict]:
     if isinstance(self, MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
         units = {f'unit_{j}': {l: u[:, j] for l, u in self.units.items()} for j in range(self.hidden)}
         return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
-    return self.weights, {}, {'bias': self.bias, 'C': self.C, 'source_balance': self.source_balance}
+    return self.weights, {}, {**self._params(), 'bias': self.bias}
 
 def _set_state(self:Detector, pv:PersonaVector):
     m = pv.meta
@@ -413,10 +413,8 @@ def to_vector(self:Detector, name:str='monitor')->PersonaVector:
 
 # %% ../nbs/04_monitor.ipynb #77ef8a00
 def _saved_params(m:dict)->dict:
-    "The method's own constructor arguments from a saved detector's metadata (files from before `source_balance`: 0)"
-    if m['method'] == 'probe': return {'C': m['C'], 'source_balance': m.get('source_balance', 0.0)}
-    if m['method'] == 'mlp': return {k: m[k] for k in ('hidden', 'alpha', 'source_balance', 'seed')}
-    return {}
+    "The method's own constructor arguments (its `_params`) from a saved detector's metadata; one a file predates keeps its default"
+    return {k: m[k] for k in DETECTORS[m['method']](m['detector_layers'])._params() if k in m}
 
 def load_detector(source, # a PersonaVector, a vector name in `library`, or the path of a saved pair
                   library:VectorLibrary|None=None # default `VectorLibrary()`

@@ -14,7 +14,7 @@ import torch
 from .models import model_name
 from .hooks import read_batched
 from .extract import encode_for, token_mask, activation_key, load_cached, store_cached, load_prompts
-from .monitor import (DETECTORS, LINEAR_DETECTORS, MONITOR_READINGS, make_detector, load_labelled, detection_metrics,
+from .monitor import (LINEAR_DETECTORS, MONITOR_READINGS, make_detector, load_labelled, detection_metrics,
                                      separation, cross_validate_layers)
 
 # %% auto #0

@@ -33,5 +33,5 @@ for n in which:
     make, r = exps[n]
     if r == 'both': acts, ea = both(A['benchmark']['last'], A['benchmark']['mean']), both(ex_view('last'), ex_view('mean'))
     else: acts, ea = A['benchmark'][r], ex_view(r)
-    t0 = time.time(); o, s = loso_scores(make, acts, ea, y, src, extra)
+    t0 = time.time(); o, s, _ = loso_scores(make, acts, ea, y, src, extra)
     print(name, n, o, f'{time.time()-t0:.0f}s', flush=True); np.save(OUT/f'scores_{n}_{name}.npy', s)

@@ -22,5 +22,5 @@ for n in which:
     ls = sorted(acts)
     for C in (0.1,):
         make = lambda: make_detector('probe', ls, C=C, source_balance=0.5, **FP)
-        t0 = time.time(); o, s = loso_scores(make, acts, ea, y, src, extra)
+        t0 = time.time(); o, s, _ = loso_scores(make, acts, ea, y, src, extra)
         print(name, n, C, o, f'{time.time()-t0:.0f}s', flush=True)
