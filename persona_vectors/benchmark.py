@@ -45,11 +45,13 @@ def leave_one_source_out(make, # () -> an unfitted `Detector` (method, layers, r
                          extra=None, # (acts, y, groups): examples always in training, e.g. the shipped training set
                          rules:dict|None=None, # {name: fn(scores, y) -> threshold}, applied to the fold's calibration scores too
                          holdout=None, # sources to hold out in turn; None: every source
-                         progress:bool=False)->pd.DataFrame:
+                         progress:bool=False,
+                         scores:bool=False # also return each prompt's held-out score (NaN for a source not held out)
+                        )->pd.DataFrame|tuple[pd.DataFrame, np.ndarray]:
     "For each source: fit on all other sources (plus `extra`), test on it; a `per_source` row per (held-out source, rule)"
     y, src = np.asarray(y), np.asarray(sources)
     layers = make().layers
-    out = []
+    out, held = [], np.full(len(y), np.nan)
     for name in tqdm(holdout or list(dict.fromkeys(src.tolist())), disable=not progress, desc='sources'):
         te, tr = src == name, src != name
         A, Y, G = _rows(acts, layers, tr), y[tr], src[tr]
@@ -58,12 +60,13 @@ def leave_one_source_out(make, # () -> an unfitted `Detector` (method, layers, r
             A = {l: torch.cat([A[l], torch.as_tensor(ea[l])]) for l in layers}
             Y, G = np.r_[Y, np.asarray(ey)], np.r_[G, np.asarray(eg)]
         det = make().fit_acts(A, Y, G)
-        sc = det.score_acts(_rows(acts, layers, te))
+        held[te] = sc = det.score_acts(_rows(acts, layers, te))
         cuts = {'detector': det.threshold}
         if rules and getattr(det, 'calibration_scores', None) is not None:
             cuts.update({k: f(*det.calibration_scores) for k, f in rules.items()})
         for rule, t in cuts.items(): out.append(per_source(y[te], sc, t, src[te]).assign(rule=rule, threshold=t))
-    return pd.concat(out, ignore_index=True)
+    tab = pd.concat(out, ignore_index=True)
+    return (tab, held) if scores else tab
 
 def loso_summary(table:pd.DataFrame # a `leave_one_source_out` table
                 )->pd.DataFrame:

@@ -38,19 +38,16 @@ def run(make, acts, y, src, extra, rules=None):
 from persona_vectors.monitor import fpr_threshold
 from sklearn.metrics import roc_auc_score
 def loso_scores(make, acts, extra_acts, y, src, extra, fprs=(0.05, 0.08)):
-    "(summary, held-out scores, {fpr: flags}): `leave_one_source_out`'s fits, keeping every held-out score and the cut at each calibration fpr"
+    "(summary, held-out scores, {fpr: flags}): `leave_one_source_out` with its held-out scores and a cut at each calibration fpr"
     ls = make().layers
-    scores = np.zeros(len(y)); cuts = np.zeros((len(y), len(fprs)))
+    rules = {f: (lambda f: lambda s, yy: fpr_threshold(s, yy, f))(f) for f in fprs}
     with threadpool_limits(1):
-      for s in dict.fromkeys(src.tolist()):
-        te, tr = src == s, src != s
-        Aa = {l: torch.cat([acts[l][torch.as_tensor(tr)], extra_acts[l]]) for l in ls}
-        d = make().fit_acts(Aa, np.r_[y[tr], extra[1]], np.r_[src[tr], extra[2]])
-        scores[te] = d.score_acts({l: acts[l][torch.as_tensor(te)] for l in ls})
-        cuts[te] = [fpr_threshold(*d.calibration_scores, f) for f in fprs]
+        tab, scores = leave_one_source_out(make, {l: acts[l] for l in ls}, y, src, extra=({l: extra_acts[l] for l in ls}, extra[1], extra[2]),
+                                           rules=rules, scores=True)
+    cut = {f: tab[tab.rule == f].set_index('source').threshold for f in fprs}
     out, flags = {'auroc': round(roc_auc_score(y, scores), 4)}, {}
-    for j, f in enumerate(fprs):
-        flags[f] = scores >= cuts[:, j]
+    for f in fprs:
+        flags[f] = scores >= cut[f].reindex(src).to_numpy()
         acc = pd.Series(flags[f] == y).groupby(src).mean()
         out[f] = (round(acc.mean(), 3), round(acc.min(), 3), acc.idxmin(), round(flags[f][y==0].mean(), 3))
     return out, scores, flags
