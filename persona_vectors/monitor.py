@@ -263,6 +263,15 @@ def source_weights(y, # 0/1 labels
     for c in (0, 1): w[y == c] *= 0.5 * len(y) / w[y == c].sum()
     return w
 
+def _side_by_side(acts, layers)->tuple:
+    "The layers' activations side by side in float64, with each column's mean and standard deviation (the probe's and the MLP's inputs)"
+    X = torch.cat([acts[l] for l in layers], 1).double()
+    return X, X.mean(0), X.std(0).clamp_min(1e-6)
+
+def _per_layer(W:torch.Tensor, layers)->dict:
+    "Rows of weights fitted on `_side_by_side` inputs, split back into one block per layer (float32)"
+    return {l: w.float() for l, w in zip(layers, W.chunk(len(layers)))}
+
 # %% ../nbs/04_monitor.ipynb #58945230
 class ProbeDetector(Detector):
     "L2-regularised logistic regression on standardised activations (several layers side by side); score = logit"
@@ -279,15 +288,13 @@ class ProbeDetector(Detector):
     def _params(self): return {'C': self.C, 'source_balance': self.source_balance}
 
     def _fit(self, acts, y, groups=None):
-        X = torch.cat([acts[l] for l in self.layers], 1).double()
-        mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
+        X, mu, sd = _side_by_side(acts, self.layers)
         w = source_weights(y, groups, self.source_balance) if groups is not None and self.source_balance else None
         with threadpool_limits(1):   # small problems: threads only fight over the cores (30x slower on a busy 2-core machine)
             clf = LogisticRegression(C=self.C, class_weight=self.class_weight if w is None else None, max_iter=5000)
             clf.fit(((X - mu) / sd).numpy(), y, sample_weight=w)
         w = torch.from_numpy(clf.coef_[0]) / sd   # folded back to raw activations: score = h @ w + bias
-        H = acts[self.layers[0]].shape[1]
-        self.weights = {l: w[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
+        self.weights = _per_layer(w, self.layers)
         self.bias = float(clf.intercept_[0] - (w * mu).sum())
 
     def _score(self, acts):
@@ -311,16 +318,14 @@ class MLPDetector(Detector):
     def _params(self): return {'hidden': self.hidden, 'alpha': self.alpha, 'source_balance': self.source_balance, 'seed': self.seed}
 
     def _fit(self, acts, y, groups=None):
-        X = torch.cat([acts[l] for l in self.layers], 1).double()
-        mu, sd = X.mean(0), X.std(0).clamp_min(1e-6)
+        X, mu, sd = _side_by_side(acts, self.layers)
         w = None if self.source_balance is None else source_weights(y, groups if groups is not None else np.zeros(len(y)), self.source_balance)
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)   # 300 epochs is the budget, not a failure: small or toy sets stop there
             clf = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed)
             clf.fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w}))   # sample weights need scikit-learn >= 1.7
         W = torch.from_numpy(clf.coefs_[0]) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
-        H = acts[self.layers[0]].shape[1]
-        self.units = {l: W[i*H:(i+1)*H].float() for i, l in enumerate(self.layers)}
+        self.units = _per_layer(W, self.layers)
         self.b1 = torch.from_numpy(clf.intercepts_[0]) - mu @ W
         self.w2, self.b2 = torch.from_numpy(clf.coefs_[1][:, 0]), float(clf.intercepts_[1][0])
         self.direction = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}   # for `harm_direction`
