@@ -70,6 +70,7 @@ def candidates(L):
     P = ('privacy',)
     return {
         'default': (default, cfg['reading'], P + ('kinds',)),
+        'default, with the public rows': (default, cfg['reading'], P + ('kinds', 'public')),   # run on SmolLM2 only (lost: bench/explore/README.md), not in results/safety_loso.json
         'layers 0.4-1.0, C=0.1, sources weighted by 1/sqrt(size), with the organisation-secret/self-treatment rows': (probe(B7, 0.1, balance=0.5), 'last', P + ('kinds',)),   # the default before the MLP
         'layers 0.4-1.0, C=0.03': (probe(B7, 0.03), 'last', P),   # the default before sources were weighted
         'layers 0.4-1.0, C=0.03, sources weighted alike': (probe(B7, 0.03, balance=1.0), 'last', P),
