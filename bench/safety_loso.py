@@ -70,7 +70,7 @@ def candidates(L):
     P = ('privacy',)
     return {
         'default': (default, cfg['reading'], P + ('kinds',)),
-        'default, with the public rows': (default, cfg['reading'], P + ('kinds', 'public')),   # run on SmolLM2 only (lost: bench/explore/README.md), not in results/safety_loso.json
+        'default, with the public rows': (default, cfg['reading'], P + ('kinds', 'public')),   # only when named (`ONLY_NAMED`)
         'layers 0.4-1.0, C=0.1, sources weighted by 1/sqrt(size), with the organisation-secret/self-treatment rows': (probe(B7, 0.1, balance=0.5), 'last', P + ('kinds',)),   # the default before the MLP
         'layers 0.4-1.0, C=0.03': (probe(B7, 0.03), 'last', P),   # the default before sources were weighted
         'layers 0.4-1.0, C=0.03, sources weighted alike': (probe(B7, 0.03, balance=1.0), 'last', P),
@@ -97,6 +97,8 @@ def candidates(L):
         'ensemble probe+two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.5, **FPR5), 'last', P),
         'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', P),
     }
+
+ONLY_NAMED = {'default, with the public rows'}   # run on SmolLM2 only, where it lost (bench/explore/README.md); not in results/safety_loso.json
 
 def view(S, reading):
     "{layer: acts} of one reading; 'both': last-token layers l and prompt-mean layers 1000 + l"
@@ -149,7 +151,7 @@ def main():
         A = {'benchmark': read_all(model, tok, convs), 'train': read_all(model, tok, train_convs)}
         L = model.config.num_hidden_layers
         C = candidates(L)
-        todo = list(C) if a.candidates is None else a.candidates
+        todo = [n for n in C if n not in ONLY_NAMED] if a.candidates is None else a.candidates
         for k in sorted({k for n in todo for k in C[n][2]}): A[k] = read_all(model, tok, extras[k][0])
         r = res.setdefault(label, {'n_layers': L, 'candidates': {}, 'protocol_a': None})
         for n in todo:

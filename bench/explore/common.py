@@ -47,7 +47,9 @@ def loso_scores(make, acts, extra_acts, y, src, extra, fprs=(0.05, 0.08)):
     cut = {f: tab[tab.rule == f].set_index('source').threshold for f in fprs}
     out, flags = {'auroc': round(roc_auc_score(y, scores), 4)}, {}
     for f in fprs:
-        flags[f] = scores >= cut[f].reindex(src).to_numpy()
+        c = cut[f].reindex(src).to_numpy()
+        assert not np.isnan(c).any(), f'no cut at {f} for some source: the detector must calibrate on held-out scores'
+        flags[f] = scores >= c
         acc = pd.Series(flags[f] == y).groupby(src).mean()
         out[f] = (round(acc.mean(), 3), round(acc.min(), 3), acc.idxmin(), round(flags[f][y==0].mean(), 3))
     return out, scores, flags

@@ -1,8 +1,9 @@
 # Does the model's own reply tell harmful prompts apart better than the prompt does? Greedy replies of K tokens to every
 # benchmark and training prompt, the mean over the reply's tokens at the default's layers ('response' reading), and
 # leave-one-source-out of the probe (and the MLP) on the reply alone and on last prompt token + reply side by side.
-# python resp.py smollm2 16 probe both mlp_both
+# python resp.py smollm2 16 probe both mlp_both   (with no run named: only the replies, and how many open with an apology)
 from common import *
+import re
 from persona_vectors.extract import generate_responses, get_activations
 from persona_vectors.monitor import MLPDetector as MLP
 name, K, which = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
@@ -23,6 +24,10 @@ def replies(cs):
 sets = {'benchmark': convs, 'train': load_labelled(shipped_safety('train'))[0]}
 for k in ('privacy', 'kinds'): sets[k] = load_labelled(SL.EXTRAS[k])[0]
 R = {k: replies(v) for k, v in sets.items()}
+opens = re.compile(r"^\s*(I'm sorry|I am sorry|I apologi[sz]e|I can't|I cannot|I'm not able|As an AI)", re.I)
+declines = pd.Series([bool(opens.search(x['response'])) for x in R['benchmark'][0]])
+print('replies that open with an apology or refusal, per source:', declines.groupby(src).agg(['sum', 'count']).to_dict('index'))
+print('harmful', int(declines[y == 1].sum()), 'of', int((y == 1).sum()), '| benign', int(declines[y == 0].sum()), 'of', int((y == 0).sum()), flush=True)
 (OUT/f'replies_{name}_{K}.json').write_text(json.dumps({k: [x['response'] for x in v[0]] for k, v in R.items()}))
 
 def ex(reading):
