@@ -29,6 +29,8 @@ from persona_vectors.monitor import (make_detector, load_labelled, labelled_sour
 from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
 from persona_vectors.extract import load_prompts
 from persona_vectors.core import data_dir
+from persona_vectors.models import load_model
+from persona_vectors.sweep import read_all
 
 CACHE = Path(tempfile.gettempdir())/'pv_benchmark_cache'
 LABELS = {'smollm2': 'SmolLM2-135M-Instruct', 'gemma3-270m': 'Gemma-3-270m'}
@@ -98,6 +100,29 @@ def candidates(L):
         'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', P),
     }
 
+EXTRA_ROWS = {k: (*load_labelled(v), labelled_sources(v)) for k, v in EXTRAS.items()}   # (convs, y, sources): each row's own source, as in `monitor.shipped_training()`
+
+def load(name):
+    "(model, tok) of `name` from the user's model cache, then this script's activation cache for what follows"
+    os.environ.pop('PERSONA_VECTORS_CACHE', None)
+    model, tok = load_model(name)
+    os.environ['PERSONA_VECTORS_CACHE'] = str(CACHE)
+    return model, tok
+
+def read_sets(model, tok, extras=()):
+    "{set: {reading: {layer: acts}}} of the benchmark, the shipped training set and the `EXTRAS` named (every layer, both readings; cached)"
+    sets = {'benchmark': load_benchmark()[0], 'train': load_labelled(shipped_safety('train'))[0], **{k: EXTRA_ROWS[k][0] for k in extras}}
+    return {k: read_all(model, tok, c) for k, c in sets.items()}
+
+def training_mix(A, reading, extras=()):
+    "(acts, y, groups) always in training: the shipped set (group 'shipped') and the `EXTRAS` named, each row its own source"
+    train_y = load_labelled(shipped_safety('train'))[1]
+    ea, ey, eg = view(A['train'], reading), train_y, np.array(['shipped'] * len(train_y))
+    for k in extras:
+        e = view(A[k], reading)
+        ea, ey, eg = {l: torch.cat([ea[l], e[l]]) for l in ea}, np.r_[ey, EXTRA_ROWS[k][1]], np.r_[eg, EXTRA_ROWS[k][2]]
+    return ea, ey, eg
+
 ONLY_NAMED = {'default, with the public rows'}   # run on SmolLM2 only, where it lost (bench/explore/README.md); not in results/safety_loso.json
 
 def view(S, reading):
@@ -136,32 +161,21 @@ def main():
     ap.add_argument('--protocol-a', action='store_true')
     ap.add_argument('--out', default=str(ROOT/'bench'/'results'/'safety_loso.json'))
     a = ap.parse_args()
-    from persona_vectors.models import load_model
-    from persona_vectors.sweep import read_all
     convs, y, src = load_benchmark()
-    train_convs, train_y = load_labelled(shipped_safety('train'))
-    extras = {k: (*load_labelled(v), labelled_sources(v)) for k, v in EXTRAS.items()}   # (convs, y, sources): each row's own source, as in `monitor.shipped_training()`
     out = Path(a.out)
     res = json.loads(out.read_text()) if out.exists() else {}
     for name in a.models:
         label = LABELS.get(name, name)
-        os.environ.pop('PERSONA_VECTORS_CACHE', None)   # the model from the user's model cache
-        model, tok = load_model(name)
-        os.environ['PERSONA_VECTORS_CACHE'] = str(CACHE)
-        A = {'benchmark': read_all(model, tok, convs), 'train': read_all(model, tok, train_convs)}
+        model, tok = load(name)
         L = model.config.num_hidden_layers
         C = candidates(L)
         todo = [n for n in C if n not in ONLY_NAMED] if a.candidates is None else a.candidates
-        for k in sorted({k for n in todo for k in C[n][2]}): A[k] = read_all(model, tok, extras[k][0])
+        A = read_sets(model, tok, sorted({k for n in todo for k in C[n][2]}))
         r = res.setdefault(label, {'n_layers': L, 'candidates': {}, 'protocol_a': None})
         for n in todo:
             make, reading, added = C[n]
             t0 = time.process_time()
-            tr = view(A['train'], reading)
-            ea, ey, eg = tr, train_y, np.array(['shipped'] * len(train_y))
-            for k in added:
-                e = view(A[k], reading)
-                ea, ey, eg = {l: torch.cat([ea[l], e[l]]) for l in ea}, np.r_[ey, extras[k][1]], np.r_[eg, extras[k][2]]
+            ea, ey, eg = training_mix(A, reading, added)
             ls = make().layers
             with threadpool_limits(1):
                 tab = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg))

@@ -15,19 +15,11 @@ from persona_vectors.sweep import read_all
 from threadpoolctl import threadpool_limits
 
 def setup(name):
+    "model, tok, {set: activations}, the default's training mix (acts, y, groups), the benchmark's labels, sources and prompts"
     convs, y, src = load_benchmark()
-    train_convs, train_y = load_labelled(shipped_safety('train'))
-    os.environ.pop('PERSONA_VECTORS_CACHE', None)
-    model, tok = load_model(name)
-    os.environ['PERSONA_VECTORS_CACHE'] = str(SL.CACHE)
-    A = {'benchmark': read_all(model, tok, convs), 'train': read_all(model, tok, train_convs)}
-    ex = {}
-    for k in ('privacy', 'kinds'):
-        v = SL.EXTRAS[k]; c, yy = load_labelled(v); A[k] = read_all(model, tok, c); ex[k] = (yy, np.array(labelled_sources(v)))
-    ea = {l: torch.cat([A['train']['last'][l], A['privacy']['last'][l], A['kinds']['last'][l]]) for l in A['train']['last']}
-    ey = np.r_[train_y, ex['privacy'][0], ex['kinds'][0]]
-    eg = np.r_[np.array(['shipped']*len(train_y)), ex['privacy'][1], ex['kinds'][1]]
-    return model, tok, A, (ea, ey, eg), np.asarray(y), np.asarray(src), convs
+    model, tok = SL.load(name)
+    A = SL.read_sets(model, tok, ('privacy', 'kinds'))
+    return model, tok, A, SL.training_mix(A, 'last', ('privacy', 'kinds')), np.asarray(y), np.asarray(src), convs
 
 def run(make, acts, y, src, extra, rules=None):
     ls = make().layers

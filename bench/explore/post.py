@@ -10,7 +10,7 @@ model, tok = load_model(name)
 L = model.config.num_hidden_layers; layers = sorted(set(default_config()['layers'](L)) | {L//2})
 convs, y, src = load_benchmark()
 sets = {'benchmark': convs, 'train': load_labelled(shipped_safety('train'))[0]}
-for kk in ('privacy', 'kinds'): sets[kk] = load_labelled(SL.EXTRAS[kk])[0]
+for kk in ('privacy', 'kinds'): sets[kk] = SL.EXTRA_ROWS[kk][0]
 out = {}
 for sname, cs in sets.items():
     enc = encode_for(tok, cs, 'last')
