@@ -325,14 +325,14 @@ class MLPDetector(Detector):
             clf = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed)
             clf.fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w}))   # sample weights need scikit-learn >= 1.7
         W = torch.from_numpy(clf.coefs_[0]) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
-        self.units = _per_layer(W, self.layers)
+        self.units = {l: u.double() for l, u in _per_layer(W, self.layers).items()}   # float32 values kept in float64: no conversion per score
         self.b1 = torch.from_numpy(clf.intercepts_[0]) - mu @ W
         self.w2, self.b2 = torch.from_numpy(clf.coefs_[1][:, 0]), float(clf.intercepts_[1][0])
         self.direction = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}   # for `harm_direction`
 
     def _score(self, acts):
-        h = sum(acts[l].double() @ self.units[l].double() for l in self.layers) + self.b1.double()
-        return (h.relu() @ self.w2.double() + self.b2).numpy()
+        h = sum(acts[l].double() @ self.units[l] for l in self.layers) + self.b1
+        return (h.relu() @ self.w2 + self.b2).numpy()
 
 
 # %% ../nbs/04_monitor.ipynb #940d28f7
@@ -391,7 +391,7 @@ def _state(self:Detector)->tuple[dict, dict, dict]:
     if isinstance(self, DiffMeanDetector):
         return self.direction, {}, {'center': _str_keys(self.center), 'scale': _str_keys(self.scale)}
     if isinstance(self, MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
-        units = {f'unit_{j}': {l: u[:, j] for l, u in self.units.items()} for j in range(self.hidden)}
+        units = {f'unit_{j}': {l: u[:, j].float() for l, u in self.units.items()} for j in range(self.hidden)}
         return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
     return self.weights, {}, {**self._params(), 'bias': self.bias}
 
@@ -401,7 +401,7 @@ def _set_state(self:Detector, pv:PersonaVector):
     elif isinstance(self, DiffMeanDetector): self.direction, self.center, self.scale = pv.vectors, _int_keys(m['center']), _int_keys(m['scale'])
     elif isinstance(self, MLPDetector):
         self.direction = pv.vectors
-        self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1) for l in self.layers}
+        self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1).double() for l in self.layers}
         self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
     else: self.weights, self.bias = pv.vectors, float(m['bias'])
 
