@@ -268,9 +268,9 @@ def _side_by_side(acts, layers)->tuple:
     X = torch.cat([acts[l] for l in layers], 1).double()
     return X, X.mean(0), X.std(0).clamp_min(1e-6)
 
-def _per_layer(W:torch.Tensor, layers)->dict:
-    "Rows of weights fitted on `_side_by_side` inputs, split back into one block per layer (float32)"
-    return {l: w.float() for l, w in zip(layers, W.chunk(len(layers)))}
+def _per_layer(W:torch.Tensor, acts, layers)->dict:
+    "Rows of weights fitted on `_side_by_side(acts, layers)`, split back into one block per layer, each as wide as its activations (float32)"
+    return {l: w.float() for l, w in zip(layers, W.split([acts[l].shape[1] for l in layers]))}
 
 # %% ../nbs/04_monitor.ipynb #58945230
 class ProbeDetector(Detector):
@@ -294,7 +294,7 @@ class ProbeDetector(Detector):
             clf = LogisticRegression(C=self.C, class_weight=self.class_weight if w is None else None, max_iter=5000)
             clf.fit(((X - mu) / sd).numpy(), y, sample_weight=w)
         w = torch.from_numpy(clf.coef_[0]) / sd   # folded back to raw activations: score = h @ w + bias
-        self.weights = _per_layer(w, self.layers)
+        self.weights = _per_layer(w, acts, self.layers)
         self.bias = float(clf.intercept_[0] - (w * mu).sum())
 
     def _score(self, acts):
@@ -325,7 +325,7 @@ class MLPDetector(Detector):
             clf = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed)
             clf.fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w}))   # sample weights need scikit-learn >= 1.7
         W = torch.from_numpy(clf.coefs_[0]) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
-        self.units = {l: u.double() for l, u in _per_layer(W, self.layers).items()}   # float32 values kept in float64: no conversion per score
+        self.units = {l: u.double() for l, u in _per_layer(W, acts, self.layers).items()}   # float32 values kept in float64: no conversion per score
         self.b1 = torch.from_numpy(clf.intercepts_[0]) - mu @ W
         self.w2, self.b2 = torch.from_numpy(clf.coefs_[1][:, 0]), float(clf.intercepts_[1][0])
         self.direction = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}   # for `harm_direction`
@@ -384,32 +384,47 @@ def out_of_fold_scores(self:Detector, acts:dict, y, seed:int=0,
 def _str_keys(d:dict)->dict: return {str(k): v for k, v in d.items()}
 def _int_keys(d:dict)->dict: return {int(k): v for k, v in d.items()}
 
+@patch
 def _state(self:Detector)->tuple[dict, dict, dict]:
-    "(vectors, extras, params) that define the score"
-    if isinstance(self, TwoVectorMonitor):
-        return ({l: self.dangerous[l] - self.safe[l] for l in self.layers}, {'mean_safe': self.safe, 'mean_dangerous': self.dangerous}, {})
-    if isinstance(self, DiffMeanDetector):
-        return self.direction, {}, {'center': _str_keys(self.center), 'scale': _str_keys(self.scale)}
-    if isinstance(self, MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
-        units = {f'unit_{j}': {l: u[:, j].float() for l, u in self.units.items()} for j in range(self.hidden)}
-        return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
-    return self.weights, {}, {**self._params(), 'bias': self.bias}
+    "(vectors, extras, params): the fitted score as {layer: vector}, named {layer: vector} sets and JSON metadata; each method defines its own"
+    raise NotImplementedError(f'{type(self).__name__} does not say what to save: give it `_state` and `_set_state`')
 
+@patch
 def _set_state(self:Detector, pv:PersonaVector):
-    m = pv.meta
-    if isinstance(self, TwoVectorMonitor): self.safe, self.dangerous = pv.extras['mean_safe'], pv.extras['mean_dangerous']
-    elif isinstance(self, DiffMeanDetector): self.direction, self.center, self.scale = pv.vectors, _int_keys(m['center']), _int_keys(m['scale'])
-    elif isinstance(self, MLPDetector):
-        self.direction = pv.vectors
-        self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1).double() for l in self.layers}
-        self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
-    else: self.weights, self.bias = pv.vectors, float(m['bias'])
+    "The fitted score back from a saved `PersonaVector` (what `_state` gave)"
+    raise NotImplementedError(f'{type(self).__name__} does not say how to load itself: give it `_state` and `_set_state`')
+
+@patch
+def _state(self:TwoVectorMonitor):
+    return {l: self.dangerous[l] - self.safe[l] for l in self.layers}, {'mean_safe': self.safe, 'mean_dangerous': self.dangerous}, {}
+@patch
+def _set_state(self:TwoVectorMonitor, pv): self.safe, self.dangerous = pv.extras['mean_safe'], pv.extras['mean_dangerous']
+
+@patch
+def _state(self:DiffMeanDetector): return self.direction, {}, {'center': _str_keys(self.center), 'scale': _str_keys(self.scale)}
+@patch
+def _set_state(self:DiffMeanDetector, pv): self.direction, self.center, self.scale = pv.vectors, _int_keys(pv.meta['center']), _int_keys(pv.meta['scale'])
+
+@patch
+def _state(self:ProbeDetector): return self.weights, {}, {**self._params(), 'bias': self.bias}
+@patch
+def _set_state(self:ProbeDetector, pv): self.weights, self.bias = pv.vectors, float(pv.meta['bias'])
+
+@patch
+def _state(self:MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
+    units = {f'unit_{j}': {l: u[:, j].float() for l, u in self.units.items()} for j in range(self.hidden)}
+    return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
+@patch
+def _set_state(self:MLPDetector, pv):
+    self.direction, m = pv.vectors, pv.meta
+    self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1).double() for l in self.layers}
+    self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
 
 @patch
 def to_vector(self:Detector, name:str='monitor')->PersonaVector:
     "The fitted detector as a `PersonaVector` (kind 'monitor')"
     self._check_fitted()
-    vectors, extras, params = _state(self)
+    vectors, extras, params = self._state()
     meta = {**self.info, 'kind': 'monitor', 'method': self.method, 'reading': self.reading, 'threshold': self.threshold,
             'calibration': self.calibration, 'target_fpr': self.target_fpr, 'folds': self.folds,
             'detector_layers': self.layers, 'layer': self.layers[0], 'n_pos': self.info.get('n_harmful'),
@@ -433,7 +448,7 @@ def load_detector(source, # a PersonaVector, a vector name in `library`, or the 
         raise VectorFileError(None, f"{pv.name!r} is not a saved detector (kind={m.get('kind')!r}, method={m.get('method')!r})")
     det = DETECTORS[m['method']](m['detector_layers'], m['reading'], calibration=m.get('calibration', 'train'),   # files from before calibrations: 'train'
                                  target_fpr=m.get('target_fpr', DEFAULT_TARGET_FPR), folds=m.get('folds', 5), **_saved_params(m))
-    _set_state(det, pv)
+    det._set_state(pv)
     det.threshold = float(m['threshold'])
     det.info = {k: m[k] for k in ('model', 'hidden_size', 'n_train', 'n_harmful', 'n_benign', 'train', 'cv_accuracy', 'cv_auroc', 'layer_selection', 'threshold_from') if m.get(k) is not None}
     return det
