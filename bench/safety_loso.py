@@ -24,9 +24,9 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from persona_vectors.monitor import (make_detector, load_labelled, labelled_sources, shipped_safety, ProbeDetector, TwoVectorMonitor,
+from persona_vectors.monitor import (make_detector, load_labelled, shipped_safety, ProbeDetector, TwoVectorMonitor,
                                      Detector, LINEAR_DETECTORS, default_layers, default_config, cross_validate_layers, best_layer, detection_metrics)
-from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source
+from persona_vectors.benchmark import load_benchmark, leave_one_source_out, summarize, per_source, always_in_training
 from persona_vectors.extract import load_prompts
 from persona_vectors.core import data_dir
 from persona_vectors.models import load_model
@@ -35,11 +35,11 @@ from persona_vectors.sweep import read_all
 CACHE = Path(tempfile.gettempdir())/'pv_benchmark_cache'
 LABELS = {'smollm2': 'SmolLM2-135M-Instruct', 'gemma3-270m': 'Gemma-3-270m'}
 PUBLIC = load_prompts(ROOT/'bench'/'data'/'public_training.jsonl')   # public red-team privacy/discrimination requests, benign advice and task prompts (bench/data/SOURCES.md); not in the default, since they lost here
-EXTRAS = {'privacy': shipped_safety('privacy_stereotypes'),   # project-written privacy and stereotype requests, in the default's training mix since they won here
+EXTRAS = {'privacy': 'privacy_stereotypes',   # project-written privacy and stereotype requests, in the default's training mix since they won here
           'public': PUBLIC,
           'public harmful': [r for r in PUBLIC if r['label'] == 'harmful'],
           'public without advice': [r for r in PUBLIC if r['source'] != 'forbidden_questions_advice'],
-          'kinds': shipped_safety('org_secrets_self_treatment')}   # project-written requests for organisations' secrets and risky self-treatment, with benign counterparts: in the default's mix since they won here
+          'kinds': 'org_secrets_self_treatment'}   # project-written requests for organisations' secrets and risky self-treatment, with benign counterparts: in the default's mix since they won here
 FPR5 = dict(calibration='fpr', target_fpr=0.05)
 
 class Ensemble(Detector):
@@ -100,7 +100,7 @@ def candidates(L):
         'ensemble probe+0.25 two-vector, layers 0.6-1.0': (lambda: Ensemble(B5, C=0.1, w=0.25, **FPR5), 'last', P),
     }
 
-EXTRA_ROWS = {k: (*load_labelled(v), labelled_sources(v)) for k, v in EXTRAS.items()}   # (convs, y, sources): each row's own source, as in `monitor.shipped_training()`
+EXTRA_ROWS = {k: load_labelled(shipped_safety(v) if isinstance(v, str) else v) for k, v in EXTRAS.items()}   # (convs, y) of each extra set
 
 def load(name):
     "(model, tok) of `name` from the user's model cache, then this script's activation cache for what follows"
@@ -114,14 +114,9 @@ def read_sets(model, tok, extras=()):
     sets = {'benchmark': load_benchmark()[0], 'train': load_labelled(shipped_safety('train'))[0], **{k: EXTRA_ROWS[k][0] for k in extras}}
     return {k: read_all(model, tok, c) for k, c in sets.items()}
 
-def training_mix(A, reading, extras=()):
-    "(acts, y, groups) always in training: the shipped set (group 'shipped') and the `EXTRAS` named, each row its own source"
-    train_y = load_labelled(shipped_safety('train'))[1]
-    ea, ey, eg = view(A['train'], reading), train_y, np.array(['shipped'] * len(train_y))
-    for k in extras:
-        e = view(A[k], reading)
-        ea, ey, eg = {l: torch.cat([ea[l], e[l]]) for l in ea}, np.r_[ey, EXTRA_ROWS[k][1]], np.r_[eg, EXTRA_ROWS[k][2]]
-    return ea, ey, eg
+def training_mix(model, tok, reading, extras=()):
+    "(acts, y, groups) always in training: the shipped set (group 'shipped') and the `EXTRAS` named, each row its own source (`benchmark.always_in_training`, activations from the cache)"
+    return always_in_training(lambda c: view(read_all(model, tok, c), reading), [EXTRAS[k] for k in extras])
 
 ONLY_NAMED = {'default, with the public rows'}   # run on SmolLM2 only, where it lost (bench/explore/README.md); not in results/safety_loso.json
 
@@ -175,7 +170,7 @@ def main():
         for n in todo:
             make, reading, added = C[n]
             t0 = time.process_time()
-            ea, ey, eg = training_mix(A, reading, added)
+            ea, ey, eg = training_mix(model, tok, reading, added)
             ls = make().layers
             with threadpool_limits(1):
                 tab = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg))

@@ -12,11 +12,12 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from .extract import load_prompts
 from .monitor import (Detector, make_detector, load_labelled, labelled_sources, fit_threshold,
-                                     fpr_threshold, shipped_safety, per_source, summarize)
+                                     fpr_threshold, shipped_safety, per_source, summarize, SHIPPED_EXTRAS)
 
 # %% auto #0
-__all__ = ['THRESHOLD_RULES', 'load_benchmark', 'leave_one_source_out', 'loso_summary', 'near_duplicates']
+__all__ = ['THRESHOLD_RULES', 'load_benchmark', 'leave_one_source_out', 'loso_summary', 'always_in_training', 'near_duplicates']
 
 # %% ../nbs/19_benchmark_safety.ipynb #aff03245
 def load_benchmark(path=None # a labelled file with a `source` column; None: the shipped benchmark
@@ -72,6 +73,21 @@ def loso_summary(table:pd.DataFrame # a `leave_one_source_out` table
                 )->pd.DataFrame:
     "`summarize` for each threshold rule of a leave-one-source-out table"
     return pd.DataFrame([{'rule': r, **summarize(g)} for r, g in table.groupby('rule', sort=False)])
+
+# %% ../nbs/19_benchmark_safety.ipynb #2c75e69c
+def always_in_training(read, # conversations -> {layer: [n, hidden]}, e.g. `lambda c: read_all(model, tok, c)['last']`
+                       extras=SHIPPED_EXTRAS # beside the shipped set: names of shipped sets, or labelled rows that name their `source`
+                      )->tuple[dict, np.ndarray, np.ndarray]:
+    "(acts, y, groups) for `leave_one_source_out(extra=...)`: the shipped training set (group 'shipped') and each of `extras`, each row its own source"
+    sets = [[{**r, 'source': 'shipped'} for r in load_prompts(shipped_safety('train'))]]
+    sets += [load_prompts(shipped_safety(e)) if isinstance(e, str) else list(e) for e in extras]
+    acts, ys, groups = [], [], []
+    for rows in sets:
+        convs, y = load_labelled(rows)
+        src = labelled_sources(rows)
+        if src is None: raise ValueError(f'rows always in training need a `source` each (a set of {len(rows)} rows lacks some)')
+        acts.append(read(convs)); ys.append(y); groups.append(src)
+    return {l: torch.cat([torch.as_tensor(a[l]) for a in acts]) for l in acts[0]}, np.concatenate(ys), np.concatenate(groups)
 
 # %% ../nbs/19_benchmark_safety.ipynb #4d29110b
 def _words(s:str)->frozenset: return frozenset(re.findall(r'[a-z0-9]+', s.lower()))

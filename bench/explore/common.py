@@ -19,7 +19,7 @@ def setup(name):
     convs, y, src = load_benchmark()
     model, tok = SL.load(name)
     A = SL.read_sets(model, tok, ('privacy', 'kinds'))
-    return model, tok, A, SL.training_mix(A, 'last', ('privacy', 'kinds')), np.asarray(y), np.asarray(src), convs
+    return model, tok, A, SL.training_mix(model, tok, 'last', ('privacy', 'kinds')), np.asarray(y), np.asarray(src), convs
 
 def run(make, acts, y, src, extra, rules=None):
     ls = make().layers

@@ -5,7 +5,7 @@ from persona_vectors.monitor import MLPDetector as MLP
 name = sys.argv[1]; which = sys.argv[2:]
 model, tok, A, extra, y, src, convs = setup(name)
 L = model.config.num_hidden_layers; cfg = default_config(); B7 = cfg['layers'](L)
-def ex_view(reading): return SL.training_mix(A, reading, ('privacy', 'kinds'))[0]
+def ex_view(reading): return SL.training_mix(model, tok, reading, ('privacy', 'kinds'))[0]
 def both(d_last, d_mean): return {**d_last, **{1000 + l: v for l, v in d_mean.items()}}
 
 class LayerAvg(Detector):
