@@ -302,32 +302,36 @@ class ProbeDetector(Detector):
 
 # %% ../nbs/04_monitor.ipynb #42ed286a
 class MLPDetector(Detector):
-    "A perceptron with one hidden ReLU layer (scikit-learn's MLPClassifier) on standardised activations of several layers side by side; score = logit"
+    "A perceptron with one hidden ReLU layer (scikit-learn's MLPClassifier) on standardised activations of several layers side by side; score = logit (the mean logit of `n_models` seeds)"
     method = 'mlp'
     def __init__(self, layers, reading:str='last',
                  hidden:int=64, # hidden units
                  alpha:float=1.0, # L2 penalty of scikit-learn's MLPClassifier
                  source_balance:float|None=None, # None: each example alike; a number: the `power` of `source_weights` when fitted with sources (0: classes alike)
-                 seed:int=0, # the random state of the initial weights
+                 seed:int=0, # the random state of the initial weights (of the first model)
+                 n_models:int=1, # perceptrons fitted from seeds seed, seed+1, ...; the score is their mean logit
                  **kwargs # calibration, target_fpr, folds (see `Detector`)
                 ):
         super().__init__(layers, reading, **kwargs)
-        self.hidden, self.alpha, self.seed = int(hidden), float(alpha), int(seed)
+        self.hidden, self.alpha, self.seed, self.n_models = int(hidden), float(alpha), int(seed), int(n_models)
+        if self.n_models < 1: raise ValueError(f'n_models must be at least 1, not {n_models!r}')
         self.source_balance = None if source_balance is None else float(source_balance)
 
-    def _params(self): return {'hidden': self.hidden, 'alpha': self.alpha, 'source_balance': self.source_balance, 'seed': self.seed}
+    def _params(self): return {'hidden': self.hidden, 'alpha': self.alpha, 'source_balance': self.source_balance, 'seed': self.seed, 'n_models': self.n_models}
 
     def _fit(self, acts, y, groups=None):
         X, mu, sd = _side_by_side(acts, self.layers)
         w = None if self.source_balance is None else source_weights(y, groups if groups is not None else np.zeros(len(y)), self.source_balance)
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)   # 300 epochs is the budget, not a failure: small or toy sets stop there
-            clf = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed)
-            clf.fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w}))   # sample weights need scikit-learn >= 1.7
-        W = torch.from_numpy(clf.coefs_[0]) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
+            fits = [MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed + k)
+                    .fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w})) for k in range(self.n_models)]   # sample weights need scikit-learn >= 1.7
+        # the models side by side are one wider perceptron: their hidden units together, each output weight / n_models
+        W = torch.from_numpy(np.concatenate([c.coefs_[0] for c in fits], 1)) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
         self.units = {l: u.double() for l, u in _per_layer(W, acts, self.layers).items()}   # float32 values kept in float64: no conversion per score
-        self.b1 = torch.from_numpy(clf.intercepts_[0]) - mu @ W
-        self.w2, self.b2 = torch.from_numpy(clf.coefs_[1][:, 0]), float(clf.intercepts_[1][0])
+        self.b1 = torch.from_numpy(np.concatenate([c.intercepts_[0] for c in fits])) - mu @ W
+        self.w2 = torch.from_numpy(np.concatenate([c.coefs_[1][:, 0] for c in fits])) / self.n_models
+        self.b2 = float(np.mean([c.intercepts_[1][0] for c in fits]))
         self.direction = {l: a[y == 1].mean(0) - a[y == 0].mean(0) for l, a in acts.items()}   # for `harm_direction`
 
     def _score(self, acts):
@@ -412,12 +416,12 @@ def _set_state(self:ProbeDetector, pv): self.weights, self.bias = pv.vectors, fl
 
 @patch
 def _state(self:MLPDetector):   # hidden unit j's input weights as extras['unit_j']; the output layer in the metadata
-    units = {f'unit_{j}': {l: u[:, j].float() for l, u in self.units.items()} for j in range(self.hidden)}
+    units = {f'unit_{j}': {l: u[:, j].float() for l, u in self.units.items()} for j in range(len(self.w2))}
     return self.direction, units, {**self._params(), 'b1': self.b1.tolist(), 'w2': self.w2.tolist(), 'b2': self.b2}
 @patch
 def _set_state(self:MLPDetector, pv):
     self.direction, m = pv.vectors, pv.meta
-    self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden)], 1).double() for l in self.layers}
+    self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden * self.n_models)], 1).double() for l in self.layers}
     self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
 
 @patch
