@@ -116,7 +116,8 @@ def read_sets(model, tok, extras=()):
 
 def training_mix(model, tok, reading, extras=()):
     "(acts, y, groups) always in training: the shipped set (group 'shipped') and the `EXTRAS` named, each row its own source (`benchmark.always_in_training`, activations from the cache)"
-    return always_in_training(lambda c: view(read_all(model, tok, c), reading), [EXTRAS[k] for k in extras])
+    readings = ('last', 'mean') if reading == 'both' else (reading,)
+    return always_in_training(lambda c: view(read_all(model, tok, c, readings=readings), reading), [EXTRAS[k] for k in extras])
 
 ONLY_NAMED = {'default, with the public rows'}   # run on SmolLM2 only, where it lost (bench/explore/README.md); not in results/safety_loso.json
 
@@ -165,7 +166,7 @@ def main():
         L = model.config.num_hidden_layers
         C = candidates(L)
         todo = [n for n in C if n not in ONLY_NAMED] if a.candidates is None else a.candidates
-        A = read_sets(model, tok, sorted({k for n in todo for k in C[n][2]}))
+        A = {'benchmark': read_all(model, tok, convs)}   # the training mixes are read (from the cache) per candidate by `training_mix`
         r = res.setdefault(label, {'n_layers': L, 'candidates': {}, 'protocol_a': None})
         for n in todo:
             make, reading, added = C[n]

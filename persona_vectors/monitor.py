@@ -324,8 +324,8 @@ class MLPDetector(Detector):
         w = None if self.source_balance is None else source_weights(y, groups if groups is not None else np.zeros(len(y)), self.source_balance)
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)   # 300 epochs is the budget, not a failure: small or toy sets stop there
-            fits = [MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed + k)
-                    .fit(((X - mu) / sd).numpy(), y, **({} if w is None else {'sample_weight': w})) for k in range(self.n_models)]   # sample weights need scikit-learn >= 1.7
+            Z, kw = ((X - mu) / sd).numpy(), {} if w is None else {'sample_weight': w}   # sample weights need scikit-learn >= 1.7
+            fits = [MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed + k).fit(Z, y, **kw) for k in range(self.n_models)]
         # the models side by side are one wider perceptron: their hidden units together, each output weight / n_models
         W = torch.from_numpy(np.concatenate([c.coefs_[0] for c in fits], 1)) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
         self.units = {l: u.double() for l, u in _per_layer(W, acts, self.layers).items()}   # float32 values kept in float64: no conversion per score
@@ -421,7 +421,7 @@ def _state(self:MLPDetector):   # hidden unit j's input weights as extras['unit_
 @patch
 def _set_state(self:MLPDetector, pv):
     self.direction, m = pv.vectors, pv.meta
-    self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(self.hidden * self.n_models)], 1).double() for l in self.layers}
+    self.units = {l: torch.stack([pv.extras[f'unit_{j}'][l] for j in range(len(m['w2']))], 1).double() for l in self.layers}
     self.b1, self.w2, self.b2 = torch.tensor(m['b1'], dtype=torch.float64), torch.tensor(m['w2'], dtype=torch.float64), float(m['b2'])
 
 @patch

@@ -32,7 +32,7 @@ print('harmful', int(declines[y == 1].sum()), 'of', int((y == 1).sum()), '| beni
 
 def ex(reading):
     if reading == 'response': return {l: torch.cat([R[k][1][l] for k in ('train', 'privacy', 'kinds')]) for l in B7}
-    return {l: torch.cat([A[k]['last'][l] for k in ('train', 'privacy', 'kinds')]) for l in B7}
+    return extra[0]   # the default's mix, last token (`setup`)
 def both(d_last, d_resp): return {**{l: d_last[l] for l in B7}, **{1000 + l: v for l, v in d_resp.items()}}
 FP = dict(calibration='fpr', target_fpr=0.05)
 BL = B7 + [1000 + l for l in B7]

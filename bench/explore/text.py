@@ -9,15 +9,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.metrics import roc_auc_score
-from persona_vectors.benchmark import load_benchmark, always_in_training, summarize, per_source
-from persona_vectors.monitor import fpr_threshold, _folds
+from persona_vectors.benchmark import load_benchmark, summarize, per_source
+from persona_vectors.monitor import fpr_threshold, _folds, shipped_training, load_labelled
 
 convs, y, src = load_benchmark()
 text = lambda cs: [c if isinstance(c, str) else c['prompt'] for c in cs]
 X = np.array(text(convs), dtype=object)
-kept = []
-_, ey, eg = always_in_training(lambda cs: (kept.append(text(cs)), {0: np.zeros((len(cs), 1))})[1])   # only the rows, their labels and sources
-EX = np.array(sum(kept, []), dtype=object)
+mix = [r for r in shipped_training() if r['source'] not in set(src)]   # the default's rows but the benchmark's: `benchmark.always_in_training`'s rows
+EX, ey, eg = np.array([r['prompt'] for r in mix], dtype=object), load_labelled(mix)[1], np.array([r['source'] for r in mix])
 
 def model(C):
     return make_pipeline(make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
