@@ -8,7 +8,8 @@ bench/data/public_training.jsonl; the default, an MLP since it won here, and the
 organisation-secret and self-treatment rows too, as `monitor.shipped_training()` does) plus the 17 other sources, each row's source its group (for the
 out-of-source calibration folds and, where a probe weights sources, for its weights), its threshold at 5% false alarms on benign prompts of sources its score was not fitted on, and
 tested on the held-out source (`benchmark.leave_one_source_out`, as in nbs/19_benchmark_safety). Results are merged
-into `--out` (one entry per model and candidate: the summary and the per-source table), so runs can be split.
+into `--out` (one entry per model and candidate: the summary, the per-source table, and each prompt's held-out score
+with their pooled AUROC), so runs can be split.
 
     python bench/safety_loso.py --models gemma3-270m smollm2                 # every candidate, both models
     python bench/safety_loso.py --models gemma3-270m --candidates default two-vector
@@ -21,6 +22,7 @@ import argparse, json, os, random, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from threadpoolctl import threadpool_limits
+from sklearn.metrics import roc_auc_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -174,10 +176,11 @@ def main():
             ea, ey, eg = training_mix(model, tok, reading, added)
             ls = make().layers
             with threadpool_limits(1):
-                tab = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg))
+                tab, held = leave_one_source_out(make, {l: view(A['benchmark'], reading)[l] for l in ls}, y, src, extra=({l: ea[l] for l in ls}, ey, eg), scores=True)
             s = summarize(tab)
             r['candidates'][n] = dict(layers=[int(l) for l in ls], reading=reading, cpu_s=round(time.process_time() - t0), summary=s,
-                                      per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'))
+                                      per_source=tab[['source', 'label', 'n', 'tpr', 'fpr', 'accuracy']].to_dict('records'),
+                                      pooled_auroc=float(roc_auc_score(y, held)), held_out_scores=[round(float(v), 5) for v in held])   # each prompt scored by the fit without its source
             print(label, f'{n:32s}', {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}, f'cpu {time.process_time() - t0:.0f}s', flush=True)
             out.write_text(json.dumps(res, indent=1, default=lambda v: None if v != v else v))
         if a.protocol_a:

@@ -734,7 +734,7 @@ def summarize(table:pd.DataFrame # a `per_source` table (one rule)
 # %% ../nbs/04_monitor.ipynb #cb099f4f
 DEFAULT_METHOD = 'mlp'   # the out-of-the-box detector: the winner of leave-one-source-out on its worst source (19_benchmark_safety)
 DEFAULT_LAYER_FRACTIONS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)   # its layers, as fractions of the model's depth (same study)
-DEFAULT_PARAMS = {'hidden': 64, 'alpha': 1.0, 'source_balance': None}   # the method's own settings (same study): 64 hidden units, each example alike
+DEFAULT_PARAMS = {'hidden': 64, 'alpha': 1.0, 'source_balance': None, 'n_models': 3}   # the method's own settings (same study): 64 hidden units, each example alike, the mean logit of three seeds (one fit's figures move with its seed and the CPU)
 PROBE_PARAMS = {'C': 0.1, 'source_balance': 0.5}   # the best probe of the same study (the default before the MLP): `default_detector(method='probe')`
 
 def default_layers(n_layers:int # the model's number of blocks
