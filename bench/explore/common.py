@@ -45,3 +45,9 @@ def loso_scores(make, acts, extra_acts, y, src, extra, fprs=(0.05, 0.08)):
         acc = pd.Series(flags[f] == y).groupby(src).mean()
         out[f] = (round(acc.mean(), 3), round(acc.min(), 3), acc.idxmin(), round(flags[f][y==0].mean(), 3))
     return out, scores, flags
+
+def best_cut(s, y, src):
+    "(mean over sources, worst source, benign false-alarm rate) of the single cut on scores `s` with the best mean accuracy over sources: an upper bound for any threshold rule"
+    acc = lambda t: pd.Series((s >= t) == y).groupby(src).mean()
+    t = max(np.unique(s), key=lambda t: acc(t).mean())
+    return acc(t).mean(), acc(t).min(), (s >= t)[y == 0].mean()
