@@ -90,6 +90,13 @@ def random_model(cfg:dict, device, dtype):
     model.pv_name = f"random-qwen2-{cfg['num_hidden_layers']}x{cfg['hidden_size']}"
     return model.eval()
 
+def random_like(folder, device='cpu', dtype=torch.float32):
+    "A model with `folder`'s config.json (e.g. SmolLM2's, carried without its weights) and random weights: timings need the shape, not the values"
+    config = transformers.AutoConfig.from_pretrained(folder)
+    with torch.device(device): model = transformers.AutoModelForCausalLM.from_config(config, dtype=dtype)
+    model.pv_name = f"random-{config.model_type}-{config.num_hidden_layers}x{config.hidden_size}"
+    return model.eval()
+
 def sync(device=None):
     "Wait for queued GPU work: on `device` when it is a CUDA device; with None, whenever CUDA is available"
     if (torch.cuda.is_available() if device is None else str(device).startswith('cuda')): torch.cuda.synchronize()
