@@ -5,6 +5,7 @@
 # %% ../nbs/04_monitor.ipynb #f3208fce
 from __future__ import annotations
 import hashlib, json, os, warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,9 +302,17 @@ class ProbeDetector(Detector):
         return (sum(acts[l].double() @ self.weights[l].double() for l in self.layers) + self.bias).numpy()
 
 # %% ../nbs/04_monitor.ipynb #42ed286a
+def _in_threads(fn, items)->list:
+    "`[fn(x) for x in items]`, in up to one thread per CPU core, each with single-threaded BLAS: for fits that already run single-threaded, the same numbers sooner"
+    items = list(items)
+    n = min(len(items), os.cpu_count() or 1)
+    if n < 2: return [fn(x) for x in items]
+    with threadpool_limits(1), ThreadPoolExecutor(n) as ex: return list(ex.map(fn, items))
+
 class MLPDetector(Detector):
     "A perceptron with one hidden ReLU layer (scikit-learn's MLPClassifier) on standardised activations of several layers side by side; score = logit (the mean logit of `n_models` seeds)"
     method = 'mlp'
+    parallel_fits = True   # its fits are single-threaded: `out_of_fold_scores` runs the folds side by side
     def __init__(self, layers, reading:str='last',
                  hidden:int=64, # hidden units
                  alpha:float=1.0, # L2 penalty of scikit-learn's MLPClassifier
@@ -325,7 +334,7 @@ class MLPDetector(Detector):
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)   # 300 epochs is the budget, not a failure: small or toy sets stop there
             Z, kw = ((X - mu) / sd).numpy(), {} if w is None else {'sample_weight': w}   # sample weights need scikit-learn >= 1.7
-            fits = [MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed + k).fit(Z, y, **kw) for k in range(self.n_models)]
+            fits = _in_threads(lambda k: MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=300, random_state=self.seed + k).fit(Z, y, **kw), range(self.n_models))
         # the models side by side are one wider perceptron: their hidden units together, each output weight / n_models
         W = torch.from_numpy(np.concatenate([c.coefs_[0] for c in fits], 1)) / sd[:, None]   # folded back to raw activations: hidden = relu(h @ W + b)
         self.units = {l: u.double() for l, u in _per_layer(W, acts, self.layers).items()}   # float32 values kept in float64: no conversion per score
@@ -378,10 +387,17 @@ def out_of_fold_scores(self:Detector, acts:dict, y, seed:int=0,
     "Each training example's score from a copy of this detector fitted on the other folds"
     y, a, s = np.asarray(y), self._acts(acts), np.empty(len(y))
     g = None if groups is None else np.asarray(groups)
-    for tr, te in _folds(y, self.folds, seed, groups):
+    folds = _folds(y, self.folds, seed, groups)
+    def fitted(tr):
         c = self.clone()
         c._fit({l: v[tr] for l, v in a.items()}, y[tr], None if g is None else g[tr])
-        s[te] = c._score({l: v[te] for l, v in a.items()})
+        return c
+    if getattr(self, 'parallel_fits', False):   # side by side; the score of each fold afterwards, as one after another
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', ConvergenceWarning)   # the fits' own filters, entered from several threads, keep this one
+            fits = _in_threads(fitted, [tr for tr, _ in folds])
+    else: fits = map(fitted, [tr for tr, _ in folds])
+    for c, (tr, te) in zip(fits, folds): s[te] = c._score({l: v[te] for l, v in a.items()})
     return s
 
 # %% ../nbs/04_monitor.ipynb #bd133f02
