@@ -29,13 +29,13 @@ def main():
     rows = M.shipped_training(); convs, y = M.load_labelled(rows)
     A = M.get_activations(model, tok, convs, M.default_config()['layers'](model.config.num_hidden_layers), cache=True)
     y, groups = np.asarray(y), np.asarray(M.labelled_sources(rows))
-    t = {True: [], False: []}
+    t, fitted = {True: [], False: []}, []
     for i in range(a.repeats):
         for threads in (True, False):
-            s, d = fit(A, y, groups, threads); t[threads].append(s)
+            s, d = fit(A, y, groups, threads); t[threads].append(s); fitted.append(d)
             print(f"{'threads' if threads else 'one after another'}: {s:.1f} s, threshold {d.threshold!r}", flush=True)
-            ref = ref if i or not threads else d
-            assert d.threshold == ref.threshold and all(torch.equal(d.units[l], ref.units[l]) for l in d.layers), 'threads changed the fit'
+    ref = fitted[0]
+    assert all(d.threshold == ref.threshold and all(torch.equal(d.units[l], ref.units[l]) for l in d.layers) for d in fitted), 'threads changed the fit'
     res = dict(model=a.model, cpu=platform.processor() or platform.machine(), cores=os.cpu_count(), rows=len(y), inputs=sum(v.shape[1] for v in A.values()),
                fits=M.DEFAULT_PARAMS['n_models'] * (ref.folds + 1), threads_s=[round(x, 1) for x in t[True]], one_after_another_s=[round(x, 1) for x in t[False]],
                speedup=round(min(t[False]) / min(t[True]), 2), same_threshold_and_weights=True)

@@ -153,6 +153,7 @@ DEFAULT_CALIBRATION, DEFAULT_TARGET_FPR = 'fpr', 0.05   # what `fit_detector` an
 class Detector:
     "A harmfulness score read from the residual stream at `layers`; flags a prompt when score >= `threshold`"
     method = None
+    parallel_fits = False   # True where each fit is single-threaded: `out_of_fold_scores` then fits the folds side by side
     def __init__(self, layers, # layer or layers to read (0 = embeddings)
                  reading:str='last', # 'last' (end of the assistant header) or 'mean' (prompt mean)
                  calibration:str='train', # threshold rule, see `CALIBRATIONS`: 'train' = the research's
@@ -392,7 +393,7 @@ def out_of_fold_scores(self:Detector, acts:dict, y, seed:int=0,
         c = self.clone()
         c._fit({l: v[tr] for l, v in a.items()}, y[tr], None if g is None else g[tr])
         return c
-    if getattr(self, 'parallel_fits', False):   # side by side; the score of each fold afterwards, as one after another
+    if self.parallel_fits:   # side by side; the score of each fold afterwards, as one after another
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', ConvergenceWarning)   # the fits' own filters, entered from several threads, keep this one
             fits = _in_threads(fitted, [tr for tr, _ in folds])
